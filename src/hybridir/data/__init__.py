@@ -1,0 +1,1 @@
+"""Data: benchmark readers, parallel training examples, and where data lives on disk."""

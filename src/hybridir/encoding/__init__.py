@@ -1,0 +1,1 @@
+"""Encoding and scoring: texts -> embeddings (cached) -> query-by-candidate score blocks."""
