@@ -7,11 +7,31 @@ from collections.abc import Iterable, Sequence
 from hybridir.errors import UserError
 
 LANGUAGE_NAMES: dict[str, str] = {
-    "ar": "Arabic", "bn": "Bengali", "de": "German", "el": "Greek", "en": "English",
-    "es": "Spanish", "fa": "Persian", "fi": "Finnish", "fr": "French", "hi": "Hindi",
-    "id": "Indonesian", "it": "Italian", "ja": "Japanese", "ko": "Korean", "nl": "Dutch",
-    "pl": "Polish", "pt": "Portuguese", "ru": "Russian", "sw": "Swahili", "te": "Telugu",
-    "th": "Thai", "tr": "Turkish", "vi": "Vietnamese", "yo": "Yoruba", "zh": "Chinese",
+    "ar": "Arabic",
+    "bn": "Bengali",
+    "de": "German",
+    "el": "Greek",
+    "en": "English",
+    "es": "Spanish",
+    "fa": "Persian",
+    "fi": "Finnish",
+    "fr": "French",
+    "hi": "Hindi",
+    "id": "Indonesian",
+    "it": "Italian",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "nl": "Dutch",
+    "pl": "Polish",
+    "pt": "Portuguese",
+    "ru": "Russian",
+    "sw": "Swahili",
+    "te": "Telugu",
+    "th": "Thai",
+    "tr": "Turkish",
+    "vi": "Vietnamese",
+    "yo": "Yoruba",
+    "zh": "Chinese",
 }
 
 

@@ -94,8 +94,10 @@ def split_by_group(
 
 
 def _parse_text(raw: object, where: str) -> ParallelText:
-    if not isinstance(raw, dict) or not isinstance(raw.get("question"), str) or not isinstance(
-        raw.get("positive"), str
+    if (
+        not isinstance(raw, dict)
+        or not isinstance(raw.get("question"), str)
+        or not isinstance(raw.get("positive"), str)
     ):
         raise UserError(f"{where}: each language needs string fields question and positive")
     negatives = raw.get("negatives", [])
@@ -108,7 +110,9 @@ def read_jsonl(path: str | Path) -> ParallelCorpus:
     """Read the documented parallel JSONL format, or raise a one-line :class:`UserError`."""
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"training file {path} does not exist: pass a parallel JSONL file or a benchmark name")
+        raise UserError(
+            f"training file {path} does not exist: pass a parallel JSONL file or a benchmark name"
+        )
     examples = []
     with path.open(encoding="utf-8") as handle:
         for line_no, line in enumerate(handle, 1):
@@ -118,7 +122,9 @@ def read_jsonl(path: str | Path) -> ParallelCorpus:
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise UserError(f"{where} is not JSON ({exc.msg}): one JSON object per line expected") from exc
+                raise UserError(
+                    f"{where} is not JSON ({exc.msg}): one JSON object per line expected"
+                ) from exc
             if not isinstance(row, dict) or "id" not in row or not isinstance(row.get("languages"), dict):
                 raise UserError(f"{where}: each line needs an id and a languages object")
             texts = {}
@@ -144,6 +150,8 @@ def write_jsonl(corpus: ParallelCorpus | Iterable[ParallelExample], path: str | 
                 lang: {"question": t.question, "positive": t.positive, "negatives": list(t.negatives)}
                 for lang, t in ex.texts.items()
             }
-            out.write(json.dumps({"id": ex.id, "group": ex.group, "languages": languages}, ensure_ascii=False))
+            out.write(
+                json.dumps({"id": ex.id, "group": ex.group, "languages": languages}, ensure_ascii=False)
+            )
             out.write("\n")
     partial.replace(path)

@@ -39,7 +39,24 @@ class DataSource:
 XQUAD_R_LANGUAGES = ("ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh")
 MLQA_R_LANGUAGES = ("ar", "de", "en", "es", "hi", "vi", "zh")
 MIRACL_DEV_LANGUAGES = (
-    "ar", "bn", "de", "en", "es", "fa", "fi", "fr", "hi", "id", "ja", "ko", "ru", "sw", "te", "th", "yo", "zh",
+    "ar",
+    "bn",
+    "de",
+    "en",
+    "es",
+    "fa",
+    "fi",
+    "fr",
+    "hi",
+    "id",
+    "ja",
+    "ko",
+    "ru",
+    "sw",
+    "te",
+    "th",
+    "yo",
+    "zh",
 )
 
 SOURCES: dict[str, DataSource] = {
@@ -60,7 +77,9 @@ SOURCES: dict[str, DataSource] = {
     "miracl": DataSource(
         "miracl",
         tuple(
-            f"{kind}.miracl-v1.0-{lang}-dev.tsv" for lang in MIRACL_DEV_LANGUAGES for kind in ("topics", "qrels")
+            f"{kind}.miracl-v1.0-{lang}-dev.tsv"
+            for lang in MIRACL_DEV_LANGUAGES
+            for kind in ("topics", "qrels")
         ),
         _ANSERINI_TOOLS + "/5b819c1a45c8a0a3ec9426f476694f44a29dfaf3/topics-and-qrels/{file}",
         "Apache-2.0",
@@ -115,7 +134,7 @@ def download(name: str, target_root: Path | None = None, force: bool = False) ->
             continue
         partial = final.with_name(final.name + ".part")
         try:
-            with urllib.request.urlopen(src.url(file), timeout=60) as response, partial.open("wb") as out:
+            with urllib.request.urlopen(src.url(file), timeout=30) as response, partial.open("wb") as out:
                 shutil.copyfileobj(response, out)
         except (urllib.error.URLError, OSError) as exc:
             partial.unlink(missing_ok=True)
@@ -139,3 +158,27 @@ def copy_local(name: str, source_root: Path, target_root: Path | None = None) ->
             shutil.copy2(path, target / path.name)
     return target
 
+
+def prepare_benchmarks(names: tuple[str, ...], fallback: Path | None = None) -> list[str]:
+    """Make each named data set findable: already there, else download, else copy ``fallback``.
+
+    Returns one line per data set saying where it is and how it got there.
+    """
+    lines = []
+    for name in names:
+        try:
+            lines.append(f"{name}: ready in {resolve_data_dir(name)}")
+            continue
+        except UserError:
+            pass
+        try:
+            lines.append(f"{name}: downloaded to {download(name)}")
+        except UserError as exc:
+            if fallback is None or not (fallback / name).is_dir():
+                raise UserError(
+                    f"could not download {name} and no local copy was given: set HYBRIDIR_DATA to a "
+                    f"folder holding {name}/ (laid out like the repository's shared/data), "
+                    "or rerun with --fallback DIR"
+                ) from exc
+            lines.append(f"{name}: offline, copied from {fallback / name} to {copy_local(name, fallback)}")
+    return lines

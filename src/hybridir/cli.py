@@ -1,0 +1,187 @@
+"""Command line: parses arguments, calls one stage driver, prints. No logic lives here.
+
+Every :class:`UserError` becomes one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import fields
+from pathlib import Path
+
+from hybridir.errors import UserError
+
+BENCHMARKS = ("xquad-r", "mlqa-r")
+
+
+def _add_eval(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("eval", help="score a model on XQuAD-R or MLQA-R (mono, cross, multilingual, bias)")
+    p.add_argument(
+        "--model", required=True, help="multilingual-e5-small, bm25, use-m3, an ST name, or a run folder"
+    )
+    p.add_argument("--benchmark", default="xquad-r", choices=BENCHMARKS)
+    p.add_argument("--out", required=True, help="folder for metrics.json, report.md, per_query.jsonl")
+    p.add_argument("--data-dir", help="folder of <lang>.json files (default: $HYBRIDIR_DATA or the cache)")
+    p.add_argument("--languages", help="comma-separated subset, e.g. en,de,zh (queries and pool)")
+    p.add_argument("--context", default="sentence", choices=("sentence", "paragraph"))
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--max-length", type=int, help="max tokens per text (default: the model's)")
+    p.set_defaults(func=_run_eval)
+
+
+def _run_eval(args: argparse.Namespace) -> None:
+    from hybridir.drivers.evaluate import EvalConfig, run_lareqa_eval
+    from hybridir.reports.lareqa_report import format_summary_table
+
+    metrics = run_lareqa_eval(
+        EvalConfig(
+            model=args.model,
+            benchmark=args.benchmark,
+            out=args.out,
+            data_dir=args.data_dir,
+            languages=args.languages,
+            context=args.context,
+            batch_size=args.batch_size,
+            max_length=args.max_length,
+        )
+    )
+    print(format_summary_table(metrics))
+    for note in metrics["notes"]:
+        print(f"note: {note}")
+    print(f"wrote {Path(args.out) / 'metrics.json'} and {Path(args.out) / 'report.md'}")
+
+
+_TRAIN_HELP = {
+    "train": "benchmark name (mlqa-r, xquad-r), parallel JSONL file, or folder of <lang>.json",
+    "sampling": "x-x | x-x-mono | x-y | hybrid",
+    "alpha": "hybrid: probability that a batch is x-x-mono (else x-y)",
+    "language_weights": "uniform | size | temperature:T",
+    "batch_size": "global batch size (pairs per optimizer step)",
+    "cached_loss": "GradCache-style loss: large batches in fixed memory",
+    "freeze_embeddings": "freeze the token-embedding matrix (faster on CPU)",
+    "resume": "continue the run in --out from its latest checkpoint",
+    "log_batches": "write every batch's kind and (q lang, p lang, id) to batches.jsonl",
+}
+
+
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    from hybridir.training.config import TrainConfig
+
+    p = sub.add_parser("train", help="fine-tune an encoder with x-x, x-x-mono, x-y or hybrid batches")
+    p.add_argument("--config", help="YAML file of settings; flags override it")
+    for field in fields(TrainConfig):
+        flag = "--" + field.name.replace("_", "-")
+        kind = field.type if isinstance(field.type, type) else str(field.type)
+        if kind in (bool, "bool"):
+            p.add_argument(
+                flag,
+                dest=field.name,
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=_TRAIN_HELP.get(field.name),
+            )
+        else:
+            caster = {"int": int, "float": float}.get(str(kind), str)
+            p.add_argument(flag, dest=field.name, type=caster, default=None, help=_TRAIN_HELP.get(field.name))
+    p.set_defaults(func=_run_train)
+
+
+def _run_train(args: argparse.Namespace) -> None:
+    from hybridir.training.config import TrainConfig, build_config, read_yaml
+    from hybridir.training.run import run_training
+
+    overrides = {f.name: getattr(args, f.name) for f in fields(TrainConfig)}
+    config = build_config(read_yaml(args.config) if args.config else {}, overrides)
+    run = run_training(config)
+    print(f"trained model in {run / 'model'}; summary in {run / 'summary.json'}")
+
+
+def _add_quickstart(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("quickstart", help="train hybrid on MLQA-R, compare with zero-shot on XQuAD-R")
+    p.add_argument("--out", default="runs/quickstart")
+    p.add_argument("--max-steps", type=int, default=None, help="training steps (default: the quickstart's)")
+    p.add_argument("--languages", default=None, help="restrict the XQuAD-R evaluation, e.g. en,de,el")
+    p.set_defaults(func=_run_quickstart)
+
+
+def _run_quickstart(args: argparse.Namespace) -> None:
+    from hybridir.drivers.quickstart import run_quickstart
+
+    print(run_quickstart(Path(args.out), max_steps=args.max_steps, languages=args.languages))
+
+
+def _add_data(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("data", help="download or copy benchmark data into the cache")
+    data_sub = p.add_subparsers(dest="data_command", required=True)
+    download = data_sub.add_parser("download", help="download a data set from its public source")
+    download.add_argument("name", choices=("xquad-r", "mlqa-r", "miracl"))
+    download.add_argument("--to", help="target root folder (default: the user cache)")
+    download.set_defaults(func=_run_download)
+    prepare = data_sub.add_parser("prepare", help="make XQuAD-R and MLQA-R ready: download, else copy")
+    prepare.add_argument("--fallback", help="local folder laid out like shared/data, used when offline")
+    prepare.set_defaults(func=_run_prepare)
+
+
+def _run_download(args: argparse.Namespace) -> None:
+    from hybridir.data.sources import download
+
+    print(f"{args.name} is in {download(args.name, Path(args.to) if args.to else None)}")
+
+
+def _run_prepare(args: argparse.Namespace) -> None:
+    from hybridir.data.sources import prepare_benchmarks
+
+    for line in prepare_benchmarks(BENCHMARKS, Path(args.fallback) if args.fallback else None):
+        print(line)
+
+
+def _add_translate(sub: argparse._SubParsersAction) -> None:
+    from hybridir.translate.cli_args import add_translate_arguments
+
+    p = sub.add_parser("translate", help="machine-translate English QA data into parallel training data")
+    add_translate_arguments(p)
+    p.set_defaults(func=_run_translate)
+
+
+def _run_translate(args: argparse.Namespace) -> None:
+    from hybridir.translate.cli_args import run_from_arguments
+
+    print(run_from_arguments(args))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hybridir",
+        description="Hybrid batch training and evaluation for multilingual dense retrieval.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    adders: Sequence[Callable[[argparse._SubParsersAction], None]] = (
+        _add_eval,
+        _add_train,
+        _add_quickstart,
+        _add_data,
+    )
+    for add in adders:
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except UserError as exc:
+        print(f"hybridir: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("hybridir: interrupted; finished work is kept (rerun training with --resume)", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Reports: run-folder outputs (JSON, JSONL, Markdown, heatmap) and terminal summaries."""

@@ -1,0 +1,66 @@
+"""Side-by-side tables of several runs' LAReQA metrics (e.g. zero-shot vs trained)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from statistics import fmean
+from typing import Any
+
+# (row label, section, key, lower is better)
+HEADLINE_ROWS = (
+    ("monolingual mAP", "monolingual", "map", False),
+    ("cross-lingual mAP", "crosslingual", "map", False),
+    ("multilingual mAP", "multilingual", "map", False),
+    ("monolingual R@1", "monolingual", "recall@1", False),
+    ("cross-lingual R@1", "crosslingual", "recall@1", False),
+    ("multilingual R@10", "multilingual", "recall@10", False),
+    ("rank distance", "language_bias", "rank_distance", True),
+)
+
+
+def _subset_mean(by_language: Mapping[str, float], languages: Iterable[str]) -> float | None:
+    values = [by_language[lang] for lang in languages if lang in by_language]
+    return fmean(values) if values else None
+
+
+def comparison_rows(
+    results: Mapping[str, Mapping[str, Any]], unseen_languages: Iterable[str] = ()
+) -> list[tuple[str, list[float | None]]]:
+    """Rows of (label, value per run): the headline metrics, then seen/unseen language splits."""
+    rows = [
+        (label, [metrics[section][key] for metrics in results.values()])
+        for label, section, key, _ in HEADLINE_ROWS
+    ]
+    unseen = set(unseen_languages)
+    any_metrics = next(iter(results.values()))
+    present = set(any_metrics["monolingual"]["by_language"])
+    if unseen & present and present - unseen:
+        groups = (("seen", sorted(present - unseen)), ("unseen", sorted(present & unseen)))
+        for group, languages in groups:
+            for section, name in (("monolingual", "monolingual mAP"), ("multilingual", "multilingual mAP")):
+                rows.append(
+                    (
+                        f"{name}, {group} ({' '.join(languages)})",
+                        [_subset_mean(m[section]["by_language"], languages) for m in results.values()],
+                    )
+                )
+    return rows
+
+
+def comparison_markdown(
+    results: Mapping[str, Mapping[str, Any]], unseen_languages: Iterable[str] = ()
+) -> str:
+    """A Markdown table with one column per run and, for two runs, their difference."""
+    labels = list(results)
+    header = ["metric", *labels] + (["difference"] if len(labels) == 2 else [])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lower_is_better = {label for label, _, _, lower in HEADLINE_ROWS if lower}
+    for label, values in comparison_rows(results, unseen_languages):
+        precision = 1 if label in lower_is_better else 3
+        cells = ["n/a" if v is None else f"{v:.{precision}f}" for v in values]
+        if len(values) == 2 and None not in values:
+            cells.append(f"{values[1] - values[0]:+.{precision}f}")
+        elif len(values) == 2:
+            cells.append("n/a")
+        lines.append("| " + " | ".join([label, *cells]) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,247 @@
+"""Run-folder outputs of a LAReQA evaluation: metrics.json, per_query.jsonl, report.md, a heatmap.
+
+Every file is written to a temporary name in the run folder and renamed into place, so a
+reader (or a crashed run) never sees a half-written final file.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+CONTEXT_MODES = {
+    "sentence": "each candidate sentence is encoded alone",
+    "paragraph": "each candidate sentence is encoded followed by its paragraph, as in LAReQA",
+}
+
+
+def _json_safe(value: Any) -> Any:
+    """Plain-JSON version of ``value``: numpy types unwrapped, NaN/inf as null, paths as text."""
+    if isinstance(value, Mapping):
+        return {str(key): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def _to_json(value: Any, indent: int | None = None) -> str:
+    """JSON text of ``value``; only values that plain JSON rejects go through :func:`_json_safe`."""
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, indent=indent)
+    except (TypeError, ValueError):
+        return json.dumps(_json_safe(value), ensure_ascii=False, indent=indent)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(temporary, "xb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def _recall_key(section: Mapping[str, Any]) -> str:
+    """The ``recall@k`` key of a metrics section (R@1 or R@10)."""
+    return next(key for key in section if key.startswith("recall@") and not key.endswith("_by_language"))
+
+
+def _languages(metrics: Mapping[str, Any]) -> list[str]:
+    """Languages in the caller's order, else those the metrics mention, sorted."""
+    if metrics.get("languages"):
+        return list(metrics["languages"])
+    present = set(metrics["monolingual"]["by_language"]) | set(metrics["crosslingual"]["by_pair"])
+    return sorted(present)
+
+
+def _summary_cells(metrics: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(header, value) pairs of the headline row."""
+    mono, cross, multi = metrics["monolingual"], metrics["crosslingual"], metrics["multilingual"]
+    multi_recall = _recall_key(multi)
+    return [
+        ("mono mAP", _fmt(mono["map"])),
+        ("mono R@1", _fmt(mono["recall@1"])),
+        ("cross mAP", _fmt(cross["map"])),
+        ("cross R@1", _fmt(cross["recall@1"])),
+        ("multi mAP", _fmt(multi["map"])),
+        (f"multi {multi_recall.replace('recall', 'R')}", _fmt(multi[multi_recall])),
+        ("rank distance", _fmt(metrics["language_bias"]["rank_distance"], 1)),
+    ]
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows]
+
+
+def cross_matrix(metrics: Mapping[str, Any]) -> tuple[list[str], np.ndarray]:
+    """Languages and the query-by-target mAP matrix (diagonal: monolingual; NaN: no queries)."""
+    languages = _languages(metrics)
+    by_pair = metrics["crosslingual"]["by_pair"]
+    mono = metrics["monolingual"]["by_language"]
+    matrix = np.full((len(languages), len(languages)), np.nan)
+    for i, source in enumerate(languages):
+        for j, target in enumerate(languages):
+            value = mono.get(source) if i == j else by_pair.get(source, {}).get(target)
+            if value is not None:
+                matrix[i, j] = value
+    return languages, matrix
+
+
+def render_report(metrics: Mapping[str, Any]) -> str:
+    """The Markdown report: run facts, summary row, per-language table and the cross-lingual matrix."""
+    mono, cross, multi = metrics["monolingual"], metrics["crosslingual"], metrics["multilingual"]
+    bias = metrics["language_bias"]["by_language"]
+    multi_recall = _recall_key(multi)
+    context = metrics.get("context")
+    lines = [f"# LAReQA evaluation: {metrics.get('benchmark', 'benchmark')}", ""]
+    lines.append(f"- Model: `{metrics.get('model', 'unknown')}`")
+    if context is not None:
+        lines.append(f"- Candidate context mode: `{context}`: {CONTEXT_MODES.get(context, 'as given')}")
+    lines.append(f"- Languages: {', '.join(_languages(metrics))}")
+    if "num_questions" in metrics:
+        lines.append(f"- Questions: {metrics['num_questions']}, candidates: {metrics.get('num_candidates')}")
+    timing = metrics.get("timing") or {}
+    if timing:
+        shown = (
+            f"{key} {value:.2f}" if isinstance(value, float) else f"{key} {value}"
+            for key, value in timing.items()
+        )
+        lines.append("- Timing (seconds): " + ", ".join(shown))
+    lines += ["", "## Model notes", ""]
+    lines += [f"- {note}" for note in metrics.get("notes") or []] or ["- none"]
+
+    summary = _summary_cells(metrics)
+    lines += ["", "## Summary", "", *_table([h for h, _ in summary], [[v for _, v in summary]])]
+
+    rows = []
+    for lang in _languages(metrics):
+        rows.append(
+            [
+                lang,
+                _fmt(mono["by_language"].get(lang)),
+                _fmt(mono.get("recall@1_by_language", {}).get(lang)),
+                _fmt(cross.get("by_language", {}).get(lang)),
+                _fmt(cross.get("recall@1_by_language", {}).get(lang)),
+                _fmt(multi["by_language"].get(lang)),
+                _fmt(multi.get(f"{multi_recall}_by_language", {}).get(lang)),
+                _fmt(bias.get(lang), 1),
+            ]
+        )
+    header = ["query language", "mono mAP", "mono R@1", "cross mAP", "cross R@1", "multi mAP"]
+    header += [f"multi {multi_recall.replace('recall', 'R')}", "rank distance"]
+    lines += ["", "## Per query language", "", *_table(header, rows)]
+    lines += ["", "Cross-lingual columns average over the target languages of each query language."]
+
+    languages, matrix = cross_matrix(metrics)
+    matrix_rows = [
+        [source] + [_fmt(None if np.isnan(v) else float(v)) for v in matrix[i]]
+        for i, source in enumerate(languages)
+    ]
+    lines += ["", "## Cross-lingual mAP (rows: query language, columns: candidate language)", ""]
+    lines += _table(["query \\ target", *languages], matrix_rows)
+    lines += ["", "The diagonal is the monolingual mAP; n/a marks a pair without questions."]
+    skipped = cross.get("skipped")
+    lines += [
+        "",
+        "## Protocol",
+        "",
+        "Average precision over the full ranking (not @k); ties are broken pessimistically (a",
+        "non-relevant candidate with the same score ranks first). Each setting is the mean over its",
+        "questions; headline figures are unweighted means over query languages, for cross-lingual",
+        "over target languages first. Rank distance is the highest minus the lowest rank of a",
+        "question's answers in the multilingual pool (lower is better).",
+    ]
+    if skipped:
+        lines += ["", f"{skipped} (question, target language) pairs had no answer and were skipped."]
+    return "\n".join(lines) + "\n"
+
+
+def render_heatmap(metrics: Mapping[str, Any]) -> bytes:
+    """PNG bytes of the cross-lingual mAP matrix with each value written in its cell."""
+    languages, matrix = cross_matrix(metrics)
+    size = max(4.0, 0.6 * len(languages) + 2.0)
+    figure = Figure(figsize=(size + 1.0, size))
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    image = axes.imshow(np.ma.masked_invalid(matrix), cmap="viridis", vmin=0.0, vmax=1.0)
+    figure.colorbar(image, ax=axes, label="mAP", shrink=0.8)
+    axes.set_xticks(range(len(languages)), languages)
+    axes.set_yticks(range(len(languages)), languages)
+    axes.set_xlabel("candidate language")
+    axes.set_ylabel("query language")
+    benchmark, model = metrics.get("benchmark", ""), metrics.get("model", "")
+    title = f"{benchmark} cross-lingual mAP (diagonal: monolingual)\n{model}"
+    axes.set_title(title, fontsize=9)
+    for (i, j), value in np.ndenumerate(matrix):
+        if not np.isnan(value):
+            color = "black" if value > 0.6 else "white"
+            axes.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7, color=color)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=120)
+    return buffer.getvalue()
+
+
+def write_lareqa_outputs(
+    out_dir: str | Path, metrics: dict[str, Any], per_query: list[dict[str, Any]]
+) -> None:
+    """Write metrics.json, per_query.jsonl, report.md and crosslingual_map.png into ``out_dir``.
+
+    ``metrics`` is written as given (NaN becomes null), with whatever the caller added to it
+    (benchmark, model, context, languages, timing, notes); the report states those it finds.
+    """
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    _atomic_write(folder / "metrics.json", (_to_json(metrics, indent=2) + "\n").encode("utf-8"))
+    lines = "".join(_to_json(record) + "\n" for record in per_query)
+    _atomic_write(folder / "per_query.jsonl", lines.encode("utf-8"))
+    _atomic_write(folder / "report.md", render_report(metrics).encode("utf-8"))
+    _atomic_write(folder / "crosslingual_map.png", render_heatmap(metrics))
+
+
+def format_summary_table(metrics: Mapping[str, Any]) -> str:
+    """A plain-text summary for the terminal: one line per setting, then the rank distance."""
+    mono, cross, multi = metrics["monolingual"], metrics["crosslingual"], metrics["multilingual"]
+    multi_recall = _recall_key(multi)
+    multi_label = multi_recall.replace("recall", "R")
+    title = f"{metrics.get('benchmark', 'LAReQA')}: {metrics.get('model', '')}".rstrip(": ")
+    if metrics.get("context"):
+        title += f" (context: {metrics['context']})"
+    rows = [
+        ("setting", "mAP", "recall"),
+        ("monolingual", _fmt(mono["map"]), f"{_fmt(mono['recall@1'])} (R@1)"),
+        ("cross-lingual", _fmt(cross["map"]), f"{_fmt(cross['recall@1'])} (R@1)"),
+        ("multilingual", _fmt(multi["map"]), f"{_fmt(multi[multi_recall])} ({multi_label})"),
+        ("rank distance", _fmt(metrics["language_bias"]["rank_distance"], 1), ""),
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    body = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
+    return "\n".join([title, *body])

@@ -1,0 +1,1 @@
+"""Training: config, the pair dataset the samplers index, the loss, and the Trainer wiring."""

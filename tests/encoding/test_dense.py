@@ -1,0 +1,54 @@
+"""Dense scoring with the embedding cache: a hit gives identical arrays, a retrained model misses."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from hybridir.encoding.cache import EmbeddingCache
+from hybridir.encoding.dense import DenseScorer
+from hybridir.models.registry import load_scorer
+
+QUERIES = ["Who wrote Hamlet?", "谁写了哈姆雷特？"]
+CANDIDATES = ["Hamlet was written by William Shakespeare.", "莎士比亚写了《哈姆雷特》。", "The sky is blue."]
+
+
+def test_second_prepare_is_a_cache_hit() -> None:
+    scorer = load_scorer("multilingual-e5-small", show_progress=False)
+    assert isinstance(scorer, DenseScorer)
+    assert (scorer.query_prompt, scorer.passage_prompt) == ("query: ", "passage: ")
+    scorer.prepare(QUERIES, CANDIDATES, cache_key="toy")
+    first, hit_first = scorer.score_block(0, 2), scorer.cache_hit
+    scorer.prepare(QUERIES, CANDIDATES, cache_key="toy")
+    assert not hit_first and scorer.cache_hit and scorer.timing["encode_s"] >= 0
+    np.testing.assert_array_equal(scorer.score_block(0, 2), first)
+    assert first.dtype == np.float32 and first.shape == (2, 3)
+    assert first[0].argmax() == 0 and first[1].argmax() == 1
+
+
+def _entry(weights: Path, key: str = "k") -> EmbeddingCache:
+    return EmbeddingCache(
+        model_identity=str(weights),
+        weights=weights,
+        prompts=("query: ", "passage: "),
+        max_length=512,
+        cache_key=key,
+        queries=QUERIES,
+        candidates=CANDIDATES,
+    )
+
+
+def test_cache_entry_changes_with_weights_and_texts(tmp_path: Path) -> None:
+    weights = tmp_path / "model"
+    weights.mkdir()
+    (weights / "model.safetensors").write_bytes(b"v1")
+    entry = _entry(weights)
+    entry.save(np.ones((2, 4), np.float32), np.zeros((3, 4), np.float32))
+    loaded = _entry(weights).load()
+    assert loaded is not None and loaded[0].shape == (2, 4)
+    assert _entry(weights, key="other").directory != entry.directory
+    (weights / "model.safetensors").write_bytes(b"v2, retrained")
+    os.utime(weights / "model.safetensors", ns=(1, 1))
+    assert _entry(weights).directory != entry.directory and _entry(weights).load() is None

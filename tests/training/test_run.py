@@ -1,0 +1,147 @@
+"""End-to-end training on a slice of MLQA-R with a tiny random-weight BERT: runs, logs, resumes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+from sentence_transformers import SentenceTransformer
+
+from hybridir.errors import UserError
+from hybridir.training.config import TrainConfig
+from hybridir.training.run import ParallelTrainer, run_training
+from tests.helpers import build_tiny_model
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_model(tmp_path_factory.mktemp("tiny"))
+
+
+def _config(tiny_model: Path, out: Path, **changes) -> TrainConfig:
+    settings = dict(
+        train="mlqa-r",
+        languages="en,de,es",
+        model=str(tiny_model),
+        out=str(out),
+        sampling="hybrid",
+        alpha=0.5,
+        batch_size=4,
+        max_steps=4,
+        max_length=32,
+        learning_rate=1e-3,
+        warmup_ratio=0.0,
+        validation_fraction=0.0,
+        eval_steps=2,
+        save_steps=2,
+        logging_steps=1,
+        seed=7,
+    )
+    settings.update(changes)
+    return TrainConfig(**settings)
+
+
+def _weights(run: Path) -> dict[str, torch.Tensor]:
+    return load_file(str(next((run / "model").rglob("model.safetensors"))))
+
+
+def test_three_step_run_writes_a_complete_run_folder(
+    shared_data: Path, tiny_model: Path, tmp_path: Path
+) -> None:
+    run = run_training(_config(tiny_model, tmp_path / "run", max_steps=3, log_batches=True))
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["steps"] == 3
+    assert summary["sampling"]["batches"] == 3
+    assert summary["sampling"]["mono_fraction"] + summary["sampling"]["cross_fraction"] == pytest.approx(1.0)
+    assert set(summary["sampling"]["question_languages"]) <= {"en", "de", "es"}
+    batches = [json.loads(line) for line in (run / "batches.jsonl").read_text().splitlines()]
+    assert [b["step"] for b in batches] == [1, 2, 3]
+    for batch in batches:
+        ids = [item[2] for item in batch["items"]]
+        assert len(ids) == len(set(ids)) == 4
+        if batch["kind"] == "mono":
+            assert len({item[0] for item in batch["items"]} | {item[1] for item in batch["items"]}) == 1
+        else:
+            assert all(q != p for q, p, _ in batch["items"])
+    log = [json.loads(line) for line in (run / "train_log.jsonl").read_text().splitlines()]
+    assert any("loss" in record and "learning_rate" in record for record in log)
+    model = SentenceTransformer(str(run / "model"), device="cpu")
+    assert model.prompts["query"] == "query: "
+    assert not (run / "model.partial").exists()
+    with pytest.raises(UserError, match="already holds a run"):
+        run_training(_config(tiny_model, tmp_path / "run"))
+
+
+def test_early_stopping_keeps_best_checkpoint(shared_data: Path, tiny_model: Path, tmp_path: Path) -> None:
+    run = run_training(
+        _config(tiny_model, tmp_path / "run", validation_fraction=0.1, max_steps=4, early_stopping_patience=1)
+    )
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["best_eval_loss"] is not None
+    assert summary["validation_examples"] > 0
+    assert any("eval_loss" in json.loads(line) for line in (run / "train_log.jsonl").read_text().splitlines())
+
+
+def test_resume_after_a_crash_matches_an_uninterrupted_run(
+    shared_data: Path, tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reference = run_training(_config(tiny_model, tmp_path / "reference"))
+
+    original_step = ParallelTrainer.training_step
+    calls = {"n": 0}
+
+    def crashing_step(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:  # after checkpoint-2 was written
+            raise RuntimeError("simulated crash")
+        return original_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(ParallelTrainer, "training_step", crashing_step)
+    crashed = _config(tiny_model, tmp_path / "crashed")
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        run_training(crashed)
+    assert (tmp_path / "crashed" / "checkpoints" / "checkpoint-2").is_dir()
+    assert not (tmp_path / "crashed" / "model").exists()
+    monkeypatch.setattr(ParallelTrainer, "training_step", original_step)
+
+    with pytest.raises(UserError, match="--resume"):
+        run_training(crashed)
+    crashed.resume = True
+    resumed = run_training(crashed)
+    expected, actual = _weights(reference), _weights(resumed)
+    assert expected.keys() == actual.keys()
+    for name in expected:
+        torch.testing.assert_close(actual[name], expected[name], rtol=0, atol=1e-6)
+    steps = [json.loads(line)["step"] for line in (resumed / "train_log.jsonl").read_text().splitlines()]
+    assert steps == sorted(steps)
+
+
+def test_sigint_saves_a_checkpoint_and_says_resume(
+    shared_data: Path, tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original_step = ParallelTrainer.training_step
+
+    def interrupted_step(self, *args, **kwargs):
+        loss = original_step(self, *args, **kwargs)
+        if self.state.global_step == 0:
+            os.kill(os.getpid(), signal.SIGINT)
+        return loss
+
+    monkeypatch.setattr(ParallelTrainer, "training_step", interrupted_step)
+    with pytest.raises(UserError, match=r"stopped at step 1.*--resume"):
+        run_training(_config(tiny_model, tmp_path / "run", save_steps=100))
+    assert (tmp_path / "run" / "checkpoints" / "checkpoint-1").is_dir()
+
+
+def test_bad_data_settings_are_user_errors(shared_data: Path, tiny_model: Path, tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="es"):
+        run_training(_config(tiny_model, tmp_path / "a", sampling="x-x-mono", batch_size=600))
+    with pytest.raises(UserError):
+        run_training(_config(tiny_model, tmp_path / "b", sampling="x-y", languages="en"))
+    with pytest.raises(UserError, match=r"does not exist|neither"):
+        run_training(_config(tiny_model, tmp_path / "c", train=str(tmp_path / "missing.jsonl")))
