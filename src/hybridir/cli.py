@@ -6,6 +6,7 @@ Every :class:`UserError` becomes one line on stderr and exit code 2.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -14,25 +15,32 @@ from pathlib import Path
 
 from hybridir.errors import UserError
 
-BENCHMARKS = ("xquad-r", "mlqa-r")
+BENCHMARKS = ("xquad-r", "mlqa-r")  # LAReQA benchmarks; miracl is scored by its own driver
 
 
 def _add_eval(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("eval", help="score a model on XQuAD-R or MLQA-R (mono, cross, multilingual, bias)")
+    p = sub.add_parser("eval", help="score a model on XQuAD-R / MLQA-R (mono, cross, multi, bias) or MIRACL")
     p.add_argument(
         "--model", required=True, help="multilingual-e5-small, bm25, use-m3, an ST name, or a run folder"
     )
-    p.add_argument("--benchmark", default="xquad-r", choices=BENCHMARKS)
+    p.add_argument("--benchmark", default="xquad-r", choices=(*BENCHMARKS, "miracl"))
     p.add_argument("--out", required=True, help="folder for metrics.json, report.md, per_query.jsonl")
     p.add_argument("--data-dir", help="folder of <lang>.json files (default: $HYBRIDIR_DATA or the cache)")
     p.add_argument("--languages", help="comma-separated subset, e.g. en,de,zh (queries and pool)")
     p.add_argument("--context", default="sentence", choices=("sentence", "paragraph"))
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--max-length", type=int, help="max tokens per text (default: the model's)")
+    miracl = p.add_argument_group("MIRACL")
+    miracl.add_argument("--corpus", help="MIRACL corpus: JSONL (docid, title, text) or a folder of <lang>.jsonl")
+    miracl.add_argument("--index", default="flat", choices=("flat", "ivf", "hnsw"), help="FAISS index kind")
+    miracl.add_argument("--nprobe", type=int, default=16, help="IVF lists searched per query")
     p.set_defaults(func=_run_eval)
 
 
 def _run_eval(args: argparse.Namespace) -> None:
+    if args.benchmark == "miracl":
+        _run_miracl(args)
+        return
     from hybridir.drivers.evaluate import EvalConfig, run_lareqa_eval
     from hybridir.reports.lareqa_report import format_summary_table
 
@@ -50,6 +58,26 @@ def _run_eval(args: argparse.Namespace) -> None:
     )
     print(format_summary_table(metrics))
     for note in metrics["notes"]:
+        print(f"note: {note}")
+    print(f"wrote {Path(args.out) / 'metrics.json'} and {Path(args.out) / 'report.md'}")
+
+
+def _run_miracl(args: argparse.Namespace) -> None:
+    from hybridir.drivers.miracl import run_miracl_eval
+
+    metrics = run_miracl_eval(
+        args.model,
+        args.languages,
+        Path(args.out),
+        Path(args.corpus) if args.corpus else None,
+        data_dir=args.data_dir,
+        batch_size=args.batch_size,
+        index=args.index,
+        nprobe=args.nprobe,
+        max_length=args.max_length,
+    )
+    print(json.dumps(metrics["mean"], indent=2))
+    for note in metrics.get("notes", []):
         print(f"note: {note}")
     print(f"wrote {Path(args.out) / 'metrics.json'} and {Path(args.out) / 'report.md'}")
 
@@ -163,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_train,
         _add_quickstart,
         _add_data,
+        _add_translate,
     )
     for add in adders:
         add(sub)

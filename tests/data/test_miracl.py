@@ -35,6 +35,7 @@ def test_language_errors_are_one_line(shared_data: Path, tmp_path: Path) -> None
     (tmp_path / "qrels.miracl-v1.0-sw-dev.tsv").write_text("1 Q0 d1 1\n", encoding="utf-8")
     with pytest.raises(UserError, match="files for th are not in"):
         load_miracl("sw,th", data_dir=tmp_path)
+    assert load_miracl(data_dir=tmp_path).languages == ["sw"]  # default: the languages present
 
 
 def test_malformed_trec_files_name_the_line(tmp_path: Path) -> None:

@@ -41,12 +41,16 @@ def _clustered(rng: np.random.Generator, n: int, dim: int, centres: int = 50) ->
 def _shards(vectors: np.ndarray, folder: Path, shard_size: int = 1000) -> Any:
     texts = [str(i) for i in range(len(vectors))]
     return encode_to_shards(
-        lambda chunk: vectors[[int(t) for t in chunk]], texts, folder, shard_size=shard_size, show_progress=False
+        lambda chunk: vectors[[int(t) for t in chunk]],
+        texts,
+        folder,
+        shard_size=shard_size,
+        show_progress=False,
     )
 
 
 def _recall(found: np.ndarray, exact: np.ndarray) -> float:
-    return float(np.mean([len(set(a) & set(b)) / len(b) for a, b in zip(found, exact)]))
+    return float(np.mean([len(set(a) & set(b)) / len(b) for a, b in zip(found, exact, strict=True)]))
 
 
 def test_exact_search_equals_numpy_brute_force(tmp_path: Path) -> None:
@@ -59,7 +63,7 @@ def test_exact_search_equals_numpy_brute_force(tmp_path: Path) -> None:
     expected = np.argsort(-brute, axis=1, kind="stable")[:, :50]
     np.testing.assert_array_equal(ids, expected)
     np.testing.assert_allclose(scores, np.take_along_axis(brute, expected, axis=1), atol=1e-6)
-    capped_scores, capped_ids = search(index, queries[:2], k=10**6, show_progress=False)
+    _, capped_ids = search(index, queries[:2], k=10**6, show_progress=False)
     assert capped_ids.shape == (2, 4500) and (capped_ids >= 0).all()
 
 
@@ -113,8 +117,12 @@ class HashedNgramModel:
 
 def _dense(normalise: bool) -> DenseScorer:
     return DenseScorer(
-        HashedNgramModel(normalise), name="hashed-ngrams", identity=f"hashed-ngrams-{normalise}",
-        query_prompt="query: ", passage_prompt="passage: ", show_progress=False,
+        HashedNgramModel(normalise),
+        name="hashed-ngrams",
+        identity=f"hashed-ngrams-{normalise}",
+        query_prompt="query: ",
+        passage_prompt="passage: ",
+        show_progress=False,
     )
 
 

@@ -76,9 +76,8 @@ def test_changed_texts_or_shard_size_start_over(tmp_path: Path) -> None:
     assert recorder.seen == changed
     np.testing.assert_array_equal(embeddings.load(), _vectors(changed))
     resized = Recorder()
-    assert encode_to_shards(resized, changed, folder, shard_size=7, show_progress=False).shard_sizes == (
-        7, 7, 7, 4,
-    )
+    resized_embeddings = encode_to_shards(resized, changed, folder, shard_size=7, show_progress=False)
+    assert resized_embeddings.shard_sizes == (7, 7, 7, 4)
     assert resized.seen == changed and len(list(folder.glob("shard-*.npy"))) == 4
 
 

@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from hybridir.data.sources import MIRACL_DEV_LANGUAGES, resolve_data_dir
 from hybridir.errors import UserError
-from hybridir.languages import select_languages
+from hybridir.languages import select_languages, split_language_list
 
 CORPUS_REPO = "miracl/miracl-corpus"
 _SUFFIXES = (".jsonl", ".jsonl.gz")
@@ -114,8 +114,11 @@ def load_miracl(
             f"{folder} holds no MIRACL {split} files (topics.miracl-v1.0-<lang>-{split}.tsv and qrels...): "
             "run `hybridir data download miracl` or point --data-dir at them"
         )
-    known = sorted(set(present) | set(MIRACL_DEV_LANGUAGES)) if split == "dev" else present
-    chosen = select_languages(languages, known, f"MIRACL {split}")
+    if split_language_list(languages) is None:
+        chosen = present
+    else:  # a MIRACL language whose files are absent gets "files missing", not "no such language"
+        known = sorted(set(present) | set(MIRACL_DEV_LANGUAGES)) if split == "dev" else present
+        chosen = select_languages(languages, known, f"MIRACL {split}")
     missing = [lang for lang in chosen if lang not in present]
     if missing:
         raise UserError(

@@ -149,6 +149,7 @@ def run_miracl_eval(
         notes.append(BM25_NOTE)
     if options.kind != "flat":
         notes.append(f"{options.kind} index: approximate search, figures can be below exact (flat) search")
+    tag = "hybridir-" + "_".join(scorer.name.split())  # a TREC run field: no whitespace
     per_language: dict[str, dict[str, Any]] = {}
     per_query_lines: list[str] = []
     for lang in benchmark.languages:
@@ -157,7 +158,7 @@ def run_miracl_eval(
         started = time.perf_counter()
         run = retrieve(scorer, topics, passages, options, show_progress=show_progress)
         seconds = time.perf_counter() - started
-        _atomic_write(out / "runs" / f"{lang}.trec", format_trec_run(run, tag=f"hybridir-{scorer.name}"))
+        _atomic_write(out / "runs" / f"{lang}.trec", format_trec_run(run, tag=tag))
         per_query = score_run(topics.qrels, run)
         per_language[lang] = {
             **mean_scores(per_query),

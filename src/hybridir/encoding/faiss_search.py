@@ -85,8 +85,13 @@ def build_index(
         index = faiss.IndexHNSWFlat(dim, options.hnsw_m, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = options.ef_construction
         index.hnsw.efSearch = options.ef_search
-    shards = tqdm(embeddings, total=len(embeddings.shard_sizes), desc=f"indexing ({options.kind})",
-                  unit="shard", disable=not show_progress)
+    shards = tqdm(
+        embeddings,
+        total=len(embeddings.shard_sizes),
+        desc=f"indexing ({options.kind})",
+        unit="shard",
+        disable=not show_progress,
+    )
     for _, shard in shards:
         index.add(np.ascontiguousarray(shard, dtype=np.float32))
     return index
@@ -148,8 +153,11 @@ class FaissScorer:
         started = time.perf_counter()
         pool = hashlib.sha1((cache_key or "").encode("utf-8")).hexdigest()[:16]
         self.embeddings = encode_to_shards(
-            self.encode_candidates, candidates, self.folder / f"pool-{pool}",
-            shard_size=self.shard_size, show_progress=self.show_progress,
+            self.encode_candidates,
+            candidates,
+            self.folder / f"pool-{pool}",
+            shard_size=self.shard_size,
+            show_progress=self.show_progress,
         )
         self._queries = np.ascontiguousarray(self.encode_queries(list(queries)), dtype=np.float32)
         encoded = time.perf_counter()
@@ -177,8 +185,10 @@ def encoders_of(scorer: Any) -> tuple[EncodeFn, EncodeFn] | None:
     if not callable(encode):
         return None
     if hasattr(scorer, "query_prompt") and hasattr(scorer, "passage_prompt"):
-        return (lambda texts: encode(texts, scorer.query_prompt),
-                lambda texts: encode(texts, scorer.passage_prompt))
+        return (
+            lambda texts: encode(texts, scorer.query_prompt),
+            lambda texts: encode(texts, scorer.passage_prompt),
+        )
     return encode, encode
 
 
@@ -205,10 +215,16 @@ def make_large_pool_scorer(
     """Wrap a dense scorer (``DenseScorer``, ``USEScorer``) so it scores through shards + FAISS."""
     encoders = encoders_of(scorer)
     if encoders is None:
-        raise UserError(f"model {scorer.name} has no vector encoder: the shards + FAISS path is for dense models")
+        raise UserError(
+            f"model {scorer.name} has no vector encoder: the shards + FAISS path is for dense models"
+        )
     return FaissScorer(
-        *encoders, folder or shard_root(scorer), name=scorer.name, notes=list(scorer.notes),
-        shard_size=shard_size, show_progress=show_progress,
+        *encoders,
+        folder or shard_root(scorer),
+        name=scorer.name,
+        notes=list(scorer.notes),
+        shard_size=shard_size,
+        show_progress=show_progress,
     )
 
 

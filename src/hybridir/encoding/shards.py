@@ -45,7 +45,11 @@ class ShardedEmbeddings:
         if manifest is None or not manifest.get("complete"):
             raise ValueError(f"{folder} holds no finished shards: run encode_to_shards into it first")
         return cls(
-            folder, manifest["count"], manifest["dim"], tuple(manifest["shard_sizes"]), manifest["fingerprint"]
+            folder,
+            manifest["count"],
+            manifest["dim"],
+            tuple(manifest["shard_sizes"]),
+            manifest["fingerprint"],
         )
 
     def __len__(self) -> int:

@@ -86,13 +86,11 @@ def parse_trec_run(text: str) -> Run:
     return run
 
 
-def run_from_hits(
-    qids: Sequence[str], docids: Sequence[str], scores: np.ndarray, ids: np.ndarray
-) -> Run:
+def run_from_hits(qids: Sequence[str], docids: Sequence[str], scores: np.ndarray, ids: np.ndarray) -> Run:
     """A run from top-k ``(scores, ids)`` rows (FAISS output); ids ``-1`` (no hit) are dropped."""
     return {
-        qid: {docids[j]: float(s) for j, s in zip(row_ids, row_scores) if j >= 0}
-        for qid, row_ids, row_scores in zip(qids, ids.tolist(), scores.tolist())
+        qid: {docids[j]: float(s) for j, s in zip(row_ids, row_scores, strict=True) if j >= 0}
+        for qid, row_ids, row_scores in zip(qids, ids.tolist(), scores.tolist(), strict=True)
     }
 
 

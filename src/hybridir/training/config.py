@@ -16,6 +16,7 @@ import yaml
 from hybridir.errors import UserError
 
 # Settings that may differ between a run and its resumption without changing its result.
+POOLING_CHOICES = ("auto", "mean", "lasttoken", "cls")
 RESUME_FREE_FIELDS = frozenset({"resume", "log_batches", "save_steps", "save_total_limit", "logging_steps"})
 
 
@@ -44,7 +45,14 @@ class TrainConfig:
     gradient_accumulation_steps: int = 1
     cached_loss: bool = False  # GradCache-style loss: big batches in fixed memory
     mini_batch_size: int = 16  # chunk size of the cached loss
-    bf16: bool = False
+    bf16: bool = False  # bf16 autocast; with LoRA the frozen base weights are also loaded in bf16
+    pooling: str = "auto"  # auto | mean | lasttoken | cls (auto: see training/model_loading.py)
+    query_instruction: str = ""  # prefix for questions, e.g. for LLM embedders; "" = the model's prompts
+    lora_r: int = 0  # LoRA rank; 0 = full fine-tuning
+    lora_alpha: int = 32
+    lora_dropout: float = 0.1
+    lora_target_modules: str = "all-linear"  # comma-separated module names, or all-linear
+    gradient_checkpointing: bool = False  # recompute activations in backward: less memory, more compute
     freeze_embeddings: bool = False  # freeze the token-embedding matrix (most of a small model's weights)
     validation_fraction: float = 0.1  # share of articles held out for validation loss
     eval_steps: int = 50
@@ -68,6 +76,12 @@ class TrainConfig:
             raise UserError(f"--temperature must be positive, got {self.temperature}")
         if self.max_steps <= 0 and self.epochs <= 0:
             raise UserError("set --epochs > 0 or --max-steps > 0")
+        if self.pooling not in POOLING_CHOICES:
+            raise UserError(f"--pooling must be one of {', '.join(POOLING_CHOICES)}, got {self.pooling!r}")
+        if self.lora_r < 0 or self.lora_alpha <= 0:
+            raise UserError("--lora-r must be >= 0 (0 = no LoRA) and --lora-alpha positive")
+        if not 0.0 <= self.lora_dropout < 1.0:
+            raise UserError(f"--lora-dropout must be in [0, 1), got {self.lora_dropout}")
         if not 0.0 <= self.validation_fraction < 1.0:
             raise UserError(f"--validation-fraction must be in [0, 1), got {self.validation_fraction}")
         for name in (

@@ -1,0 +1,269 @@
+"""The experiment file (YAML) and its expansion into grid cells with stable ids.
+
+A cell is one training run: (direction, data variant, arm, seed), where an arm is a sampling
+strategy with its alpha. Every cell shares the ``train`` settings (step budget, data, batch
+size), so cells differ only along the axes. Example::
+
+    name: sampling
+    train: {model: multilingual-e5-small, batch_size: 16, max_steps: 40, freeze_embeddings: true}
+    strategies: [x-x-mono, x-y, hybrid]
+    alphas: [0.5]                   # one hybrid arm per alpha
+    seeds: [1, 2, 3]
+    directions: [{train: mlqa-r, test: xquad-r}, {train: xquad-r, test: mlqa-r}]
+    reference: hybrid-a0.5          # the arm every other arm is tested against
+    baselines: [untrained, bm25, use-m3]
+    train_fraction_by_language: {hi: 0.1}   # optional: adds a "starved" variant beside "full"
+    eval: {sample_fraction: 0.25}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hybridir.errors import UserError
+from hybridir.languages import split_language_list
+from hybridir.training.config import TrainConfig, build_config, read_yaml
+
+BENCHMARKS = ("mlqa-r", "xquad-r")
+STRATEGIES = ("x-x", "x-x-mono", "x-y", "hybrid")
+UNTRAINED = "untrained"  # baseline name for the grid's base model, before training
+FULL, STARVED = "full", "starved"
+# Set per cell by the grid, so the shared ``train`` settings must not hold them.
+CELL_FIELDS = frozenset({"train", "out", "sampling", "alpha", "seed", "resume", "data_dir"})
+
+
+@dataclass(frozen=True)
+class Direction:
+    """Train on one benchmark, test on another (or the same)."""
+
+    train: str
+    test: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.train}-to-{self.test}"
+
+
+@dataclass(frozen=True)
+class Arm:
+    """A sampling strategy with its alpha (alpha only matters for hybrid)."""
+
+    sampling: str
+    alpha: float | None = None
+
+    @property
+    def label(self) -> str:
+        return f"hybrid-a{self.alpha:g}" if self.sampling == "hybrid" else self.sampling
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One training run of the grid; ``id`` names its folder and never depends on list order."""
+
+    direction: Direction
+    variant: str
+    arm: Arm
+    seed: int
+
+    @property
+    def id(self) -> str:
+        return f"{self.direction.label}__{self.variant}__{self.arm.label}__seed{self.seed}"
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    """How every cell and baseline is evaluated (the same for all, so they are comparable)."""
+
+    languages: str | None = None
+    context: str = "sentence"
+    batch_size: int = 64
+    sample_fraction: float = 1.0  # < 1: a seeded sample of paragraphs of the test benchmark
+    sample_seed: int = 0
+
+    def tag(self, benchmark: str) -> str:
+        """Folder name of an evaluation; it changes whenever the evaluated data would."""
+        parts = [f"eval-{benchmark}"]
+        if self.context != "sentence":
+            parts.append(self.context)
+        if self.languages:
+            parts.append("+".join(split_language_list(self.languages) or []))
+        if self.sample_fraction < 1.0:
+            parts.append(f"sample{self.sample_fraction:g}s{self.sample_seed}")
+        return "-".join(parts)
+
+
+@dataclass(frozen=True)
+class SignificanceOptions:
+    """Paired randomization test settings: permutations, its seed, and the level after Holm."""
+
+    permutations: int = 10000
+    seed: int = 0
+    level: float = 0.05
+
+
+@dataclass
+class ExperimentConfig:
+    """A whole grid: shared training settings plus the axes, baselines and evaluation options."""
+
+    name: str
+    train: dict[str, Any]
+    strategies: list[str]
+    seeds: list[int]
+    directions: list[Direction]
+    alphas: list[float] = field(default_factory=lambda: [0.5])
+    reference: str = "hybrid-a0.5"
+    baselines: list[str] = field(default_factory=list)
+    train_fraction_by_language: dict[str, float] = field(default_factory=dict)
+    data_seed: int = 0  # hard negatives and the starved subset are drawn once with this seed
+    eval: EvalOptions = field(default_factory=EvalOptions)
+    significance: SignificanceOptions = field(default_factory=SignificanceOptions)
+    keep_checkpoints: bool = False  # False: delete a cell's checkpoints once its model is saved
+
+    @property
+    def arms(self) -> list[Arm]:
+        arms: list[Arm] = []
+        for strategy in self.strategies:
+            if strategy == "hybrid":
+                arms.extend(Arm("hybrid", float(alpha)) for alpha in self.alphas)
+            else:
+                arms.append(Arm(strategy))
+        return arms
+
+    @property
+    def variants(self) -> list[str]:
+        return [FULL, STARVED] if self.train_fraction_by_language else [FULL]
+
+    @property
+    def base_model(self) -> str:
+        return str(self.train.get("model", TrainConfig.model))
+
+    def cells(self) -> list[Cell]:
+        """Every cell, direction-major, so a grid killed early has finished whole directions first."""
+        return [
+            Cell(direction, variant, arm, seed)
+            for direction in self.directions
+            for variant in self.variants
+            for seed in self.seeds
+            for arm in self.arms
+        ]
+
+    def baseline_model(self, name: str) -> str:
+        """The model to evaluate for a baseline name (``untrained`` is the grid's base model)."""
+        return self.base_model if name == UNTRAINED else name
+
+    def validate(self) -> None:
+        """Raise a one-line :class:`UserError` for a grid that cannot run or compare."""
+        if not self.strategies or not self.seeds or not self.directions:
+            raise UserError("an experiment needs at least one strategy, one seed and one direction")
+        unknown = sorted(set(self.strategies) - set(STRATEGIES))
+        if unknown:
+            raise UserError(f"unknown strategy {unknown[0]!r}: use {', '.join(STRATEGIES)}")
+        if any(not 0.0 <= float(alpha) <= 1.0 for alpha in self.alphas):
+            raise UserError("alphas must lie in [0, 1]: 1 = x-x-mono only, 0 = x-y only")
+        labels = [arm.label for arm in self.arms]
+        if len(set(labels)) != len(labels) or len(set(self.seeds)) != len(self.seeds):
+            raise UserError("strategies, alphas and seeds must not repeat")
+        if self.reference not in labels:
+            raise UserError(f"reference {self.reference!r} is not an arm of the grid: use one of {labels}")
+        for direction in self.directions:
+            for name in (direction.train, direction.test):
+                if name not in BENCHMARKS:
+                    raise UserError(f"unknown benchmark {name!r} in directions: use {', '.join(BENCHMARKS)}")
+        for lang, fraction in self.train_fraction_by_language.items():
+            if not 0.0 <= float(fraction) < 1.0:
+                raise UserError(f"train_fraction_by_language[{lang}] must be in [0, 1), got {fraction}")
+        if not 0.0 < self.eval.sample_fraction <= 1.0:
+            raise UserError(f"eval sample_fraction must be in (0, 1], got {self.eval.sample_fraction}")
+        if self.significance.permutations < 100:
+            raise UserError("significance permutations must be at least 100")
+        shared = sorted(CELL_FIELDS & set(self.train))
+        if shared:
+            raise UserError(
+                f"train setting {shared[0]!r} is set per cell by the grid: remove it from 'train' "
+                "(data comes from the directions; set HYBRIDIR_DATA for the data folder)"
+            )
+        build_config(self.train)  # unknown or invalid training settings fail before any work
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``experiment.yaml`` and ``summary.json``."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["directions"] = [{"train": d.train, "test": d.test} for d in self.directions]
+        data["eval"] = {f.name: getattr(self.eval, f.name) for f in fields(self.eval)}
+        data["significance"] = {f.name: getattr(self.significance, f.name) for f in fields(self.significance)}
+        return data
+
+
+def _section(raw: Any, cls: type, where: str) -> Any:
+    """Build an options dataclass from a YAML mapping, naming unknown keys."""
+    raw = raw or {}
+    if not isinstance(raw, dict):
+        raise UserError(f"{where} must be a mapping")
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise UserError(f"unknown {where} setting {unknown[0]!r}: use {', '.join(sorted(known))}")
+    return cls(**raw)
+
+
+def _directions(raw: Any) -> list[Direction]:
+    if not isinstance(raw, list) or not all(isinstance(d, dict) and set(d) == {"train", "test"} for d in raw):
+        raise UserError("directions must be a list of {train: BENCHMARK, test: BENCHMARK}")
+    return [Direction(str(d["train"]), str(d["test"])) for d in raw]
+
+
+def parse_experiment(data: dict[str, Any]) -> ExperimentConfig:
+    """Turn a YAML mapping into a validated :class:`ExperimentConfig`."""
+    known = {f.name for f in fields(ExperimentConfig)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise UserError(f"unknown experiment setting {unknown[0]!r}: use {', '.join(sorted(known))}")
+    values = dict(data)
+    values["name"] = str(values.get("name", "experiment"))
+    values["train"] = {str(k).replace("-", "_"): v for k, v in (values.get("train") or {}).items()}
+    values["directions"] = _directions(values.get("directions"))
+    values["eval"] = _section(values.get("eval"), EvalOptions, "eval")
+    values["significance"] = _section(values.get("significance"), SignificanceOptions, "significance")
+    try:
+        config = ExperimentConfig(**values)
+    except TypeError as exc:
+        raise UserError(f"bad experiment file: {exc}") from exc
+    config.validate()
+    return config
+
+
+def read_experiment(path: str | Path) -> ExperimentConfig:
+    """Read and validate an experiment YAML file."""
+    return parse_experiment(read_yaml(path))
+
+
+def write_experiment(config: ExperimentConfig, path: Path) -> None:
+    path.write_text(yaml.safe_dump(config.to_dict(), sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def cell_dir(out: Path, cell: Cell) -> Path:
+    """Folder of one cell: ``train/`` and one folder per evaluation."""
+    return out / "cells" / cell.id
+
+
+def baseline_dir(out: Path, name: str) -> Path:
+    """Folder of one zero-shot baseline's evaluations."""
+    return out / "baselines" / name.replace("/", "_")
+
+
+def cell_train_config(config: ExperimentConfig, cell: Cell, data_path: Path, out: Path) -> TrainConfig:
+    """The training settings of one cell: shared settings plus its data, strategy, alpha and seed."""
+    settings = {
+        **config.train,
+        "train": str(data_path),
+        "languages": None,  # already applied when the grid wrote the data file
+        "out": str(out),
+        "sampling": cell.arm.sampling,
+        "seed": cell.seed,
+    }
+    if cell.arm.alpha is not None:
+        settings["alpha"] = cell.arm.alpha
+    return build_config(settings)

@@ -1,0 +1,142 @@
+"""The grid's figures (matplotlib, Agg backend, no global pyplot state):
+
+- the alpha curve: mono / cross / multi mAP and rank distance against alpha, with seed spread;
+- per-language bars per model; cross-lingual mAP heatmaps side by side;
+- rank-distance distributions (per-query values, averaged over seeds).
+
+Each figure is drawn per (direction, data variant); the function returns the files written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from hybridir.experiments.aggregate import Summary
+from hybridir.experiments.queries import METRIC_BY_KEY
+
+MAP_KEYS = ("mono_map", "cross_map", "multi_map")
+
+
+def _save(figure: Figure, path: Path) -> Path:
+    FigureCanvasAgg(figure)
+    figure.savefig(path, dpi=120, bbox_inches="tight")
+    return path
+
+
+def _panels(summary: Summary) -> list[tuple[str, str]]:
+    """The (direction, variant) pairs that have rows, in table order."""
+    return list(dict.fromkeys((row["direction"], row["variant"]) for row in summary.rows))
+
+
+def alpha_curve(summary: Summary, direction: str, variant: str, path: Path) -> Path | None:
+    """mAP (three settings) and rank distance against alpha, mean ± std over seeds, seeds as dots."""
+    rows = [
+        r
+        for r in summary.rows
+        if (r["direction"], r["variant"], r["subset"]) == (direction, variant, "all")
+        and r["sampling"] == "hybrid"
+    ]
+    rows.sort(key=lambda r: r["alpha"])
+    if len({r["alpha"] for r in rows}) < 2:
+        return None
+    alphas = np.array([r["alpha"] for r in rows])
+    figure = Figure(figsize=(10, 4))
+    left, right = figure.subplots(1, 2)
+    for axis, keys in ((left, MAP_KEYS), (right, ("rank_distance",))):
+        for key in keys:
+            stats = [r["metrics"][key] for r in rows]
+            means = np.array([np.nan if s["mean"] is None else s["mean"] for s in stats])
+            stds = np.array([0.0 if s["std"] is None else s["std"] for s in stats])
+            line = axis.errorbar(
+                alphas, means, yerr=stds, marker="o", capsize=3, label=METRIC_BY_KEY[key].label
+            )
+            for alpha, s in zip(alphas, stats, strict=True):
+                values = [v for v in s["values"] if v is not None]
+                axis.scatter([alpha] * len(values), values, s=8, alpha=0.4, color=line[0].get_color())
+        axis.set_xlabel("alpha (0 = x-y only, 1 = x-x-mono only)")
+        axis.set_xticks(alphas)
+        axis.grid(alpha=0.3)
+    left.set_ylabel("mAP")
+    left.legend()
+    right.set_ylabel("rank distance (lower is better)")
+    figure.suptitle(f"{direction} ({variant}): mean ± std over seeds")
+    return _save(figure, path)
+
+
+def language_bars(summary: Summary, direction: str, variant: str, path: Path) -> Path:
+    """Per query language, one bar per model, for the three mAP settings (error bars: seed std)."""
+    entries = [e for e in summary.per_language if (e["direction"], e["variant"]) == (direction, variant)]
+    models = list(dict.fromkeys(e["model"] for e in entries))
+    figure = Figure(figsize=(max(8, 1.2 * len(entries[0]["by_language"])), 9))
+    axes = figure.subplots(len(MAP_KEYS), 1, sharex=True)
+    width = 0.8 / max(1, len(models))
+    for axis, key in zip(axes, MAP_KEYS, strict=True):
+        for i, model in enumerate(models):
+            entry = next(e for e in entries if e["model"] == model and e["metric"] == key)
+            languages = list(entry["by_language"])
+            means = [entry["by_language"][lang]["mean"] or 0.0 for lang in languages]
+            stds = [entry["by_language"][lang]["std"] for lang in languages]
+            spread = [s or 0.0 for s in stds] if any(s is not None for s in stds) else None
+            positions = np.arange(len(languages)) + (i - (len(models) - 1) / 2) * width
+            axis.bar(positions, means, width, yerr=spread, capsize=2, label=model)
+        axis.set_ylabel(METRIC_BY_KEY[key].label)
+        axis.set_xticks(np.arange(len(languages)), languages)
+        axis.grid(axis="y", alpha=0.3)
+    axes[0].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
+    figure.suptitle(f"{direction} ({variant}): per query language, mean over seeds")
+    return _save(figure, path)
+
+
+def cross_heatmaps(summary: Summary, direction: str, variant: str, path: Path) -> Path:
+    """Query x target cross-lingual mAP per model, side by side on one colour scale."""
+    entries = [e for e in summary.cross_pairs if (e["direction"], e["variant"]) == (direction, variant)]
+    matrices = [np.array([[np.nan if v is None else v for v in row] for row in e["map"]]) for e in entries]
+    finite = np.concatenate([m[np.isfinite(m)] for m in matrices]) if matrices else np.array([0.0])
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    size = len(entries[0]["languages"])
+    figure = Figure(figsize=(0.45 * size * len(entries) + 2, 0.45 * size + 1.5))
+    axes = np.atleast_1d(figure.subplots(1, len(entries), squeeze=False)[0])
+    image = None
+    for axis, entry, matrix in zip(axes, entries, matrices, strict=True):
+        image = axis.imshow(matrix, vmin=low, vmax=high, cmap="viridis")
+        languages = entry["languages"]
+        axis.set_xticks(range(len(languages)), languages, fontsize="small")
+        axis.set_yticks(range(len(languages)), languages, fontsize="small")
+        axis.set_title(entry["model"], fontsize="small")
+        axis.set_xlabel("target")
+    axes[0].set_ylabel("query")
+    if image is not None:
+        figure.colorbar(image, ax=list(axes), shrink=0.8, label="cross-lingual mAP")
+    return _save(figure, path)
+
+
+def rank_distance_boxes(summary: Summary, direction: str, variant: str, path: Path) -> Path:
+    """Per-query rank distance (seed-averaged) per model; the mean is marked."""
+    items = [(m, v) for (d, var, m), v in summary.rank_distances.items() if (d, var) == (direction, variant)]
+    figure = Figure(figsize=(max(6, 1.1 * len(items)), 4))
+    axis = figure.subplots()
+    axis.boxplot([v for _, v in items], showmeans=True, showfliers=False)
+    axis.set_xticks(range(1, len(items) + 1), [m for m, _ in items], rotation=30, ha="right")
+    axis.set_ylabel("rank distance per query (lower is better)")
+    axis.set_title(f"{direction} ({variant}): multilingual pool; whiskers 1.5 IQR, triangles = mean")
+    axis.grid(axis="y", alpha=0.3)
+    return _save(figure, path)
+
+
+def write_figures(summary: Summary, folder: Path) -> list[Path]:
+    """Draw every figure the summary supports into ``folder``; return their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path | None] = []
+    for direction, variant in _panels(summary):
+        stem = f"{direction}__{variant}"
+        written.append(alpha_curve(summary, direction, variant, folder / f"{stem}__alpha.png"))
+        written.append(language_bars(summary, direction, variant, folder / f"{stem}__languages.png"))
+        written.append(cross_heatmaps(summary, direction, variant, folder / f"{stem}__crosslingual.png"))
+        written.append(
+            rank_distance_boxes(summary, direction, variant, folder / f"{stem}__rank_distance.png")
+        )
+    return [path for path in written if path is not None]

@@ -1,0 +1,185 @@
+"""summary.json and report.md of a grid: tables with seed spread and significance marks, figures."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from hybridir.experiments.aggregate import Summary, summarize
+from hybridir.experiments.config import ExperimentConfig
+from hybridir.experiments.figures import write_figures
+from hybridir.experiments.queries import METRIC_BY_KEY, METRICS
+
+MARK = "†"
+
+
+def _number(value: float | None, key: str) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.1f}" if METRIC_BY_KEY[key].lower_is_better else f"{value:.3f}"
+
+
+def _cell(stats: dict[str, Any], test: dict[str, Any] | None, key: str) -> str:
+    text = _number(stats["mean"], key)
+    if stats["std"] is not None:
+        text += f" ± {_number(stats['std'], key)}"
+    if test and test.get("significant"):
+        text += f" {MARK}"
+    return text
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + [
+        "| " + " | ".join(row) + " |" for row in rows
+    ]
+
+
+def _main_tables(summary: Summary, reference: str) -> list[str]:
+    lines: list[str] = []
+    header = ["model", "seeds", *(spec.label for spec in METRICS)]
+    blocks = list(dict.fromkeys((r["direction"], r["variant"], r["subset"]) for r in summary.rows))
+    for direction, variant, subset in blocks:
+        rows = [
+            r
+            for r in summary.rows
+            if (r["direction"], r["variant"], r["subset"]) == (direction, variant, subset)
+        ]
+        languages = rows[0]["languages"]
+        scope = (
+            "all query languages"
+            if languages is None
+            else f"{subset} query languages ({' '.join(languages)})"
+        )
+        lines += ["", f"### {direction}, {variant} data: {scope}", ""]
+        body = []
+        for row in rows:
+            name = f"{row['model']} (zero-shot)" if row["kind"] == "baseline" else row["model"]
+            if row["model"] == reference:
+                name = f"**{name}** (reference)"
+            cells = [_cell(row["metrics"][s.key], row["tests"].get(s.key), s.key) for s in METRICS]
+            body.append([name, str(len(row["seeds"])) if row["seeds"] else "-", *cells])
+        lines += _table(header, body)
+    return lines
+
+
+def _imbalance_table(summary: Summary, fractions: dict[str, float]) -> list[str]:
+    if not summary.imbalance:
+        return []
+    starved = ", ".join(f"{lang} at {fraction:g}" for lang, fraction in sorted(fractions.items()))
+    lines = [
+        "",
+        "## Language imbalance",
+        "",
+        f"Starved training languages: {starved} of their examples. Each value: the full-data run's "
+        "mean, then starved minus full (mean ± std over paired seeds); the test is the same paired "
+        f"test, starved vs full, over that language's queries ({MARK}: Holm-adjusted, per direction).",
+    ]
+    header = [
+        "direction",
+        "model",
+        "query languages",
+        *(f"{METRIC_BY_KEY[k].label}: full, Δ" for k in ("mono_map", "cross_map", "multi_map")),
+    ]
+    body = []
+    keys = list(dict.fromkeys((r["direction"], r["model"], r["languages"]) for r in summary.imbalance))
+    for direction, model, languages in keys:
+        cells = []
+        for key in ("mono_map", "cross_map", "multi_map"):
+            row = next(
+                r
+                for r in summary.imbalance
+                if (r["direction"], r["model"], r["languages"], r["metric"])
+                == (direction, model, languages, key)
+            )
+            delta = "n/a" if row["delta_mean"] is None else f"{row['delta_mean']:+.3f}"
+            if row["delta_std"] is not None:
+                delta += f" ± {row['delta_std']:.3f}"
+            if row["significant"]:
+                delta += f" {MARK}"
+            cells.append(f"{_number(row['full'], key)}, {delta}")
+        body.append([direction, model, languages, *cells])
+    return [*lines, "", *_table(header, body)]
+
+
+def _data_lines(summary: Summary) -> list[str]:
+    if not summary.data:
+        return []
+    lines = ["", "## Training data", ""]
+    body = [
+        [
+            m["benchmark"],
+            m["variant"],
+            str(m["examples"]),
+            " ".join(f"{lang}:{m['counts'].get(lang, 0)}/{n}" for lang, n in m["full_counts"].items()),
+        ]
+        for m in summary.data
+    ]
+    return lines + _table(["benchmark", "variant", "examples", "examples per language (kept/full)"], body)
+
+
+def _cost_lines(summary: Summary) -> list[str]:
+    cost = summary.cost
+    lines = ["", "## Cost (measured, from cells.jsonl)", ""]
+    for stage in ("train", "eval"):
+        entry = cost.get(stage, {})
+        if entry.get("cells"):
+            hours = entry["total_s"] / 3600
+            lines.append(
+                f"- {stage}: {entry['cells']} cells, {entry['mean_s']:.0f} s per cell, {hours:.2f} h in all"
+            )
+    if cost.get("baselines_total_s"):
+        lines.append(f"- zero-shot baselines: {cost['baselines_total_s'] / 60:.1f} min in all")
+    return lines if len(lines) > 3 else []
+
+
+def render_report(summary: Summary, experiment: ExperimentConfig, figures: Sequence[str]) -> str:
+    """report.md: settings, progress, tables with significance marks, imbalance, data, cost, figures."""
+    train = experiment.train
+    options, significance = experiment.eval, experiment.significance
+    progress = summary.progress
+    sample = (
+        "the whole test benchmark"
+        if options.sample_fraction >= 1.0
+        else f"a seeded sample of {options.sample_fraction:g} of the test benchmark's paragraph groups "
+        f"(seed {options.sample_seed}; a paragraph with its translations is kept or dropped whole), the same "
+        "for every model: values are comparable within this report, not with full-benchmark numbers"
+    )
+    lines = [
+        f"# Experiment: {experiment.name}",
+        "",
+        f"- Cells: {progress['finished']} of {progress['cells']} evaluated"
+        + (f"; missing: {', '.join(progress['missing'])}" if progress["missing"] else ""),
+        f"- Arms: {', '.join(arm.label for arm in experiment.arms)}; "
+        f"seeds: {', '.join(map(str, experiment.seeds))}; "
+        f"directions: {', '.join(d.label for d in experiment.directions)}",
+        f"- Training (shared by every cell): {', '.join(f'{k}={v}' for k, v in sorted(train.items()))}",
+        f"- Evaluation: context={options.context}, languages={options.languages or 'all'}, on {sample}.",
+        f"- Values: mean ± sample std over seeds. {MARK}: differs from the reference arm "
+        f"**{experiment.reference}** by a two-sided paired sign-flip randomization test over queries "
+        f"({significance.permutations} permutations, seed {significance.seed}; per-query values averaged "
+        f"over seeds, each query weighted as in the macro average), Holm-adjusted p < {significance.level:g} "
+        "within each table (all arms x metrics). Zero-shot rows are not tested.",
+    ]
+    lines += ["", "## Results", *_main_tables(summary, experiment.reference)]
+    lines += _imbalance_table(summary, experiment.train_fraction_by_language)
+    lines += _data_lines(summary)
+    lines += _cost_lines(summary)
+    if figures:
+        lines += ["", "## Figures", ""] + [f"![{Path(f).stem}]({f})" for f in figures]
+    return "\n".join(lines) + "\n"
+
+
+def write_outputs(experiment: ExperimentConfig, out: Path) -> Path:
+    """Write summary.json, figures/ and report.md for what has finished in ``out``; return report.md."""
+    summary = summarize(experiment, out)
+    figures = write_figures(summary, out / "figures") if summary.rows else []
+    relative = [str(path.relative_to(out)) for path in figures]
+    payload = {**summary.to_json(), "figures": relative}
+    (out / "summary.json").write_text(
+        json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    report = out / "report.md"
+    report.write_text(render_report(summary, experiment, relative), encoding="utf-8")
+    return report

@@ -1,0 +1,206 @@
+"""The resumable grid runner behind ``hybridir experiment CONFIG --out DIR``.
+
+Folder layout::
+
+    <out>/experiment.yaml                 the resolved experiment settings
+    <out>/cells.jsonl                     one status line per stage: done, skipped, resumed, failed
+    <out>/data/                           the training file of each (benchmark, variant), its manifest
+    <out>/eval-data/                      the paragraph sample of a test benchmark, when sampled
+    <out>/baselines/<name>/<eval tag>/    zero-shot evaluations (untrained model, bm25, use-m3)
+    <out>/cells/<cell id>/train/          the training run (``train/model`` is the trained model)
+    <out>/cells/<cell id>/<eval tag>/     its evaluation (metrics.json, per_query.jsonl)
+    <out>/summary.json, report.md, figures/
+
+A stage whose output exists is skipped, and a training with checkpoints resumes, so a killed
+grid continues where it stopped. A finished cell whose saved settings differ from the file's is
+refused rather than silently reused.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hybridir.drivers.evaluate import EvalConfig, run_lareqa_eval
+from hybridir.errors import UserError
+from hybridir.experiments.config import (
+    Cell,
+    ExperimentConfig,
+    baseline_dir,
+    cell_dir,
+    cell_train_config,
+    read_experiment,
+    write_experiment,
+)
+from hybridir.experiments.report import write_outputs
+from hybridir.experiments.subsets import evaluation_data, training_data
+from hybridir.training.config import RESUME_FREE_FIELDS, TrainConfig
+from hybridir.training.run import run_training
+
+Log = Callable[[str], None]
+
+
+def _print(line: str) -> None:
+    print(line, flush=True)
+
+
+@dataclass
+class StatusLog:
+    """Appends one JSON line per stage to ``cells.jsonl`` (the grid's history across runs)."""
+
+    path: Path
+
+    def write(self, cell: str, stage: str, status: str, seconds: float = 0.0, **extra: Any) -> None:
+        record = {
+            "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "cell": cell,
+            "stage": stage,
+            "status": status,
+            "seconds": round(seconds, 1),
+            **extra,
+        }
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+
+
+def _check_same_settings(train_dir: Path, config: TrainConfig, cell: Cell) -> None:
+    """Refuse a finished cell trained with other settings than the experiment file now gives."""
+    saved_path = train_dir / "config.yaml"
+    if not saved_path.is_file():
+        return
+    saved = yaml.safe_load(saved_path.read_text(encoding="utf-8")) or {}
+    for key, value in config.to_dict().items():
+        if key in RESUME_FREE_FIELDS or key not in saved or saved[key] == value:
+            continue
+        raise UserError(
+            f"cell {cell.id} was trained with {key}={saved[key]!r}, the experiment now says {value!r}: "
+            "use a new --out, or delete that cell's folder to retrain it"
+        )
+
+
+def _train_cell(config: TrainConfig, train_dir: Path, keep_checkpoints: bool) -> str:
+    """Train, resume or skip one cell; return what happened."""
+    if (train_dir / "model").is_dir():
+        return "skipped"
+    checkpoints = train_dir / "checkpoints"
+    config.resume = checkpoints.is_dir() and any(checkpoints.glob("checkpoint-*"))
+    run_training(config)
+    if not keep_checkpoints:
+        shutil.rmtree(checkpoints, ignore_errors=True)
+    return "resumed" if config.resume else "done"
+
+
+def _evaluate(model: str, benchmark: str, out: Path, experiment: ExperimentConfig, data: Path | None) -> str:
+    """Evaluate ``model`` on ``benchmark`` into ``out`` unless its metrics.json exists."""
+    if (out / "metrics.json").is_file():
+        return "skipped"
+    options = experiment.eval
+    run_lareqa_eval(
+        EvalConfig(
+            model=model,
+            benchmark=benchmark,
+            out=str(out),
+            data_dir=str(data) if data else None,
+            languages=options.languages,
+            context=options.context,
+            batch_size=options.batch_size,
+        )
+    )
+    return "done"
+
+
+def _stage(status: StatusLog, cell: str, stage: str, work: Callable[[], str], log: Log) -> str:
+    """Run one stage, log its outcome; a failure is logged, then stops the grid."""
+    started = time.perf_counter()
+    try:
+        outcome = work()
+    except BaseException as exc:
+        status.write(cell, stage, "failed", time.perf_counter() - started, error=str(exc)[:500])
+        raise
+    seconds = time.perf_counter() - started
+    status.write(cell, stage, outcome, seconds)
+    log(f"    {stage}: {outcome} ({seconds:.0f} s)")
+    return outcome
+
+
+def _prepare_data(experiment: ExperimentConfig, out: Path) -> dict[tuple[str, str], Path]:
+    """Write the training file of every (train benchmark, variant) the grid needs."""
+    paths = {}
+    for train in dict.fromkeys(d.train for d in experiment.directions):
+        for variant in experiment.variants:
+            paths[(train, variant)], _ = training_data(
+                out / "data",
+                train,
+                variant,
+                languages=experiment.train.get("languages"),
+                context=str(experiment.train.get("context", TrainConfig.context)),
+                seed=experiment.data_seed,
+                fractions=experiment.train_fraction_by_language if variant != "full" else {},
+            )
+    return paths
+
+
+def run_grid(experiment: ExperimentConfig, out: Path, log: Log = _print) -> None:
+    """Run every baseline and cell of ``experiment`` that has not finished yet."""
+    out.mkdir(parents=True, exist_ok=True)
+    write_experiment(experiment, out / "experiment.yaml")
+    status = StatusLog(out / "cells.jsonl")
+    data = _prepare_data(experiment, out)
+    tests = list(dict.fromkeys(d.test for d in experiment.directions))
+    eval_data = {
+        test: evaluation_data(
+            out / "eval-data", test, experiment.eval.sample_fraction, experiment.eval.sample_seed
+        )
+        for test in tests
+    }
+    for test in tests:
+        for name in experiment.baselines:
+            folder = baseline_dir(out, name) / experiment.eval.tag(test)
+            log(f"baseline {name} on {test}")
+            model = experiment.baseline_model(name)
+            evaluate = partial(_evaluate, model, test, folder, experiment, eval_data[test])
+            _stage(status, f"baseline:{name}", f"eval:{test}", evaluate, log)
+    cells = experiment.cells()
+    started, ran = time.perf_counter(), 0
+    for index, cell in enumerate(cells, 1):
+        folder = cell_dir(out, cell)
+        train_dir = folder / "train"
+        config = cell_train_config(experiment, cell, data[(cell.direction.train, cell.variant)], train_dir)
+        _check_same_settings(train_dir, config, cell)
+        left = ""
+        if ran:
+            minutes = (time.perf_counter() - started) / ran * (len(cells) - index + 1) / 60
+            left = f", about {minutes:.0f} min left"
+        log(f"[{index}/{len(cells)}] {cell.id}{left}")
+        train = partial(_train_cell, config, train_dir, experiment.keep_checkpoints)
+        trained = _stage(status, cell.id, "train", train, log)
+        test = cell.direction.test
+        evaluate = partial(
+            _evaluate, str(train_dir), test, folder / experiment.eval.tag(test), experiment, eval_data[test]
+        )
+        evaluated = _stage(status, cell.id, f"eval:{test}", evaluate, log)
+        ran += trained != "skipped" or evaluated != "skipped"
+
+
+def run_experiment(config_path: str | Path, out: str | Path, report_only: bool = False) -> Path:
+    """Run (or resume) the grid of an experiment file, then write summary.json, report.md, figures.
+
+    With ``report_only`` nothing is trained or evaluated: the outputs are rebuilt from the cells
+    that have finished. Returns the path of report.md.
+    """
+    experiment = read_experiment(config_path)
+    out = Path(out)
+    if not report_only:
+        run_grid(experiment, out)
+    elif not out.is_dir():
+        raise UserError(f"{out} holds no experiment: run it first without --report-only")
+    return write_outputs(experiment, out)

@@ -1,0 +1,86 @@
+"""The command line: one-line errors with exit code 2, and a real end-to-end eval."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hybridir.cli import main
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _assert_one_line_error(code: int, err: str, fragment: str) -> None:
+    assert code == 2
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("hybridir: error: ")
+    assert fragment in lines[0]
+    assert "Traceback" not in err
+
+
+def test_eval_missing_data_folder(capsys, tmp_path: Path) -> None:
+    code, _, err = _run(capsys, "eval", "--model", "bm25", "--out", str(tmp_path), "--data-dir", str(tmp_path / "x"))
+    _assert_one_line_error(code, err, "does not exist")
+
+
+def test_eval_file_that_is_not_lareqa(capsys, tmp_path: Path) -> None:
+    (tmp_path / "en.json").write_text('{"data": [{"paragraphs": [{"context": "c", "qas": []}]}]}')
+    code, _, err = _run(capsys, "eval", "--model", "bm25", "--out", str(tmp_path / "o"), "--data-dir", str(tmp_path))
+    _assert_one_line_error(code, err, "not LAReQA JSON")
+
+
+def test_eval_unknown_language(capsys, shared_data: Path, tmp_path: Path) -> None:
+    code, _, err = _run(capsys, "eval", "--model", "bm25", "--out", str(tmp_path), "--languages", "en,klingon")
+    _assert_one_line_error(code, err, "unknown language code 'klingon'")
+
+
+def test_eval_unknown_model(capsys, shared_data: Path, tmp_path: Path) -> None:
+    code, _, err = _run(capsys, "eval", "--model", "./no-such-model", "--out", str(tmp_path), "--languages", "en")
+    _assert_one_line_error(code, err, "no-such-model")
+
+
+def test_train_bad_alpha_and_sampling(capsys, tmp_path: Path) -> None:
+    code, _, err = _run(capsys, "train", "--alpha", "1.5", "--out", str(tmp_path))
+    _assert_one_line_error(code, err, "--alpha must be in [0, 1]")
+    code, _, err = _run(capsys, "train", "--sampling", "x-z", "--out", str(tmp_path), "--max-steps", "1")
+    _assert_one_line_error(code, err, "x-z")
+
+
+def test_train_malformed_jsonl(capsys, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{oops\n")
+    code, _, err = _run(capsys, "train", "--train", str(bad), "--out", str(tmp_path / "run"))
+    _assert_one_line_error(code, err, "is not JSON")
+
+
+def test_eval_bm25_end_to_end(capsys, shared_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "bm25"
+    code, stdout, _ = _run(capsys, "eval", "--model", "bm25", "--benchmark", "mlqa-r", "--languages", "en,de",
+                           "--out", str(out))
+    assert code == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    for key in ("benchmark", "model", "context", "languages", "monolingual", "crosslingual", "multilingual",
+                "language_bias", "timing"):
+        assert key in metrics
+    assert metrics["languages"] == ["en", "de"]
+    assert set(metrics["crosslingual"]["by_pair"]) == {"en", "de"}
+    # lexical matching works within a language and barely across languages
+    assert metrics["monolingual"]["map"] > 0.3
+    assert metrics["crosslingual"]["map"] < metrics["monolingual"]["map"]
+    assert (out / "report.md").read_text().count("|") > 10
+    assert (out / "crosslingual_map.png").stat().st_size > 1000
+    assert (out / "per_query.jsonl").stat().st_size > 0
+    assert "multilingual" in stdout
+
+
+def test_eval_miracl_without_a_corpus_says_what_to_do(capsys, shared_data: Path, tmp_path: Path) -> None:
+    code, _, err = _run(capsys, "eval", "--model", "bm25", "--benchmark", "miracl", "--languages", "sw",
+                        "--out", str(tmp_path))
+    _assert_one_line_error(code, err, "--corpus")
