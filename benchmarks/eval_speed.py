@@ -61,8 +61,11 @@ def main() -> None:
     bare = time.perf_counter() - began
 
     encode_s, score_s = metrics["timing"]["encode_s"], metrics["timing"]["score_s"]
-    print(f"{args.benchmark} [{','.join(benchmark.languages)}]: {metrics['num_questions']} questions, "
-          f"{metrics['num_candidates']} candidates; model {args.model}, batch {args.batch_size}, {os.cpu_count()} CPUs")
+    print(
+        f"{args.benchmark} [{','.join(benchmark.languages)}]: {metrics['num_questions']} questions, "
+        f"{metrics['num_candidates']} candidates; model {args.model}, batch {args.batch_size}, "
+        f"{os.cpu_count()} CPUs"
+    )
     for note in notes:
         print(f"note: {note}")
     print(f"hybridir eval end to end:        {total:8.1f} s")

@@ -98,8 +98,10 @@ def main() -> None:
         workdir = Path(tmp)
         plain = plain_run(args.model, args, workdir)
         ours = hybrid_run(args.model, args, workdir)
-    print(f"model {args.model}, batch {args.batch_size}, {args.steps} steps, max length {args.max_length}, "
-          f"frozen token embeddings: {args.freeze_embeddings}")
+    print(
+        f"model {args.model}, batch {args.batch_size}, {args.steps} steps, max length {args.max_length}, "
+        f"frozen token embeddings: {args.freeze_embeddings}"
+    )
     print(f"sentence-transformers MNRL, default sampler: {plain:6.2f} pairs/s")
     print(f"hybridir train, hybrid sampler:              {ours:6.2f} pairs/s")
     print(f"ratio hybridir / plain: {ours / plain:.3f}")

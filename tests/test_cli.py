@@ -26,23 +26,31 @@ def _assert_one_line_error(code: int, err: str, fragment: str) -> None:
 
 
 def test_eval_missing_data_folder(capsys, tmp_path: Path) -> None:
-    code, _, err = _run(capsys, "eval", "--model", "bm25", "--out", str(tmp_path), "--data-dir", str(tmp_path / "x"))
+    code, _, err = _run(
+        capsys, "eval", "--model", "bm25", "--out", str(tmp_path), "--data-dir", str(tmp_path / "x")
+    )
     _assert_one_line_error(code, err, "does not exist")
 
 
 def test_eval_file_that_is_not_lareqa(capsys, tmp_path: Path) -> None:
     (tmp_path / "en.json").write_text('{"data": [{"paragraphs": [{"context": "c", "qas": []}]}]}')
-    code, _, err = _run(capsys, "eval", "--model", "bm25", "--out", str(tmp_path / "o"), "--data-dir", str(tmp_path))
+    code, _, err = _run(
+        capsys, "eval", "--model", "bm25", "--out", str(tmp_path / "o"), "--data-dir", str(tmp_path)
+    )
     _assert_one_line_error(code, err, "not LAReQA JSON")
 
 
 def test_eval_unknown_language(capsys, shared_data: Path, tmp_path: Path) -> None:
-    code, _, err = _run(capsys, "eval", "--model", "bm25", "--out", str(tmp_path), "--languages", "en,klingon")
+    code, _, err = _run(
+        capsys, "eval", "--model", "bm25", "--out", str(tmp_path), "--languages", "en,klingon"
+    )
     _assert_one_line_error(code, err, "unknown language code 'klingon'")
 
 
 def test_eval_unknown_model(capsys, shared_data: Path, tmp_path: Path) -> None:
-    code, _, err = _run(capsys, "eval", "--model", "./no-such-model", "--out", str(tmp_path), "--languages", "en")
+    code, _, err = _run(
+        capsys, "eval", "--model", "./no-such-model", "--out", str(tmp_path), "--languages", "en"
+    )
     _assert_one_line_error(code, err, "no-such-model")
 
 
@@ -62,12 +70,22 @@ def test_train_malformed_jsonl(capsys, tmp_path: Path) -> None:
 
 def test_eval_bm25_end_to_end(capsys, shared_data: Path, tmp_path: Path) -> None:
     out = tmp_path / "bm25"
-    code, stdout, _ = _run(capsys, "eval", "--model", "bm25", "--benchmark", "mlqa-r", "--languages", "en,de",
-                           "--out", str(out))
+    code, stdout, _ = _run(
+        capsys, "eval", "--model", "bm25", "--benchmark", "mlqa-r", "--languages", "en,de", "--out", str(out)
+    )
     assert code == 0
     metrics = json.loads((out / "metrics.json").read_text())
-    for key in ("benchmark", "model", "context", "languages", "monolingual", "crosslingual", "multilingual",
-                "language_bias", "timing"):
+    for key in (
+        "benchmark",
+        "model",
+        "context",
+        "languages",
+        "monolingual",
+        "crosslingual",
+        "multilingual",
+        "language_bias",
+        "timing",
+    ):
         assert key in metrics
     assert metrics["languages"] == ["en", "de"]
     assert set(metrics["crosslingual"]["by_pair"]) == {"en", "de"}
@@ -78,9 +96,23 @@ def test_eval_bm25_end_to_end(capsys, shared_data: Path, tmp_path: Path) -> None
     assert (out / "crosslingual_map.png").stat().st_size > 1000
     assert (out / "per_query.jsonl").stat().st_size > 0
     assert "multilingual" in stdout
+    code, table, _ = _run(capsys, "compare", f"lexical={out}", str(out))
+    assert code == 0
+    assert "| metric | lexical | bm25 | difference |" in table
+    assert f"| {metrics['monolingual']['map']:.3f} |" in table.replace("| monolingual mAP ", "")
 
 
 def test_eval_miracl_without_a_corpus_says_what_to_do(capsys, shared_data: Path, tmp_path: Path) -> None:
-    code, _, err = _run(capsys, "eval", "--model", "bm25", "--benchmark", "miracl", "--languages", "sw",
-                        "--out", str(tmp_path))
+    code, _, err = _run(
+        capsys,
+        "eval",
+        "--model",
+        "bm25",
+        "--benchmark",
+        "miracl",
+        "--languages",
+        "sw",
+        "--out",
+        str(tmp_path),
+    )
     _assert_one_line_error(code, err, "--corpus")

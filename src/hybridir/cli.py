@@ -31,7 +31,9 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--max-length", type=int, help="max tokens per text (default: the model's)")
     miracl = p.add_argument_group("MIRACL")
-    miracl.add_argument("--corpus", help="MIRACL corpus: JSONL (docid, title, text) or a folder of <lang>.jsonl")
+    miracl.add_argument(
+        "--corpus", help="MIRACL corpus: JSONL (docid, title, text) or a folder of <lang>.jsonl"
+    )
     miracl.add_argument("--index", default="flat", choices=("flat", "ivf", "hnsw"), help="FAISS index kind")
     miracl.add_argument("--nprobe", type=int, default=16, help="IVF lists searched per query")
     p.set_defaults(func=_run_eval)
@@ -92,6 +94,14 @@ _TRAIN_HELP = {
     "freeze_embeddings": "freeze the token-embedding matrix (faster on CPU)",
     "resume": "continue the run in --out from its latest checkpoint",
     "log_batches": "write every batch's kind and (q lang, p lang, id) to batches.jsonl",
+    "pooling": "auto | mean | lasttoken | cls (auto: the model's own, last token for decoder LLMs)",
+    "query_instruction": "prefix for queries of instruction-tuned LLM embedders",
+    "lora_r": "LoRA rank (0 = train all weights); adapters are merged into the saved model",
+    "lora_target_modules": "modules LoRA adapts, comma-separated or all-linear",
+    "gradient_checkpointing": "recompute activations in the backward pass to save memory",
+    "temperature": "InfoNCE temperature on cosine scores (scale = 1 / temperature)",
+    "context": "sentence | paragraph: a positive is the answer sentence, or it plus its paragraph",
+    "validation_fraction": "share of articles held out for the validation loss (early stopping)",
 }
 
 
@@ -139,6 +149,25 @@ def _run_quickstart(args: argparse.Namespace) -> None:
     from hybridir.drivers.quickstart import run_quickstart
 
     print(run_quickstart(Path(args.out), max_steps=args.max_steps, languages=args.languages))
+
+
+def _add_compare(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("compare", help="print a Markdown table comparing eval output folders")
+    p.add_argument("runs", nargs="+", help="folders written by `hybridir eval` (label=folder to rename)")
+    p.add_argument("--unseen", default=None, help="languages to report separately, e.g. el,ru,th,tr")
+    p.set_defaults(func=_run_compare)
+
+
+def _run_compare(args: argparse.Namespace) -> None:
+    from hybridir.reports.comparison import comparison_markdown, read_metrics
+
+    results = {}
+    for spec in args.runs:
+        label, _, folder = spec.rpartition("=") if "=" in spec else (Path(spec).name, "", spec)
+        results[label] = read_metrics(Path(folder))
+    print(
+        comparison_markdown(results, unseen_languages=(args.unseen or "").split(",") if args.unseen else ())
+    )
 
 
 def _add_data(sub: argparse._SubParsersAction) -> None:
@@ -190,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_eval,
         _add_train,
         _add_quickstart,
+        _add_compare,
         _add_data,
         _add_translate,
     )

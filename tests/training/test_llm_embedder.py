@@ -10,12 +10,14 @@ import pytest
 import torch
 from safetensors.torch import load_file
 from sentence_transformers import SentenceTransformer
-from transformers import AutoConfig, BertConfig
+from tokenizers import Tokenizer, processors
+from transformers import AutoConfig, AutoTokenizer, BertConfig, PreTrainedTokenizerFast
 
 from hybridir.models.registry import load_scorer
 from hybridir.training.config import TrainConfig
-from hybridir.training.model_loading import is_decoder_only, load_model, merge_lora
+from hybridir.training.model_loading import append_eos, is_decoder_only, load_model, merge_lora
 from hybridir.training.run import run_training
+from tests.helpers import TOKENIZER_FILE
 from tests.training.tiny_models import build_tiny_decoder
 
 INSTRUCTION = "Instruct: retrieve the answer\nQuery: "
@@ -31,6 +33,21 @@ def test_decoder_detection(decoder: Path) -> None:
     assert not is_decoder_only(BertConfig())
 
 
+def test_append_eos_keeps_a_bos_and_survives_a_reload(tmp_path: Path) -> None:
+    backend = Tokenizer.from_file(str(TOKENIZER_FILE))  # a Llama-like BOS-only template
+    backend.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", 0)])
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, bos_token="<s>", eos_token="</s>")
+    plain = tokenizer("hello world")["input_ids"]
+    append_eos(tokenizer)
+    assert tokenizer("hello world")["input_ids"] == [*plain, tokenizer.eos_token_id]
+    assert len(tokenizer("hello world " * 20, truncation=True, max_length=8)["input_ids"]) == 8
+    tokenizer.save_pretrained(tmp_path)
+    assert AutoTokenizer.from_pretrained(tmp_path)("hello world")["input_ids"] == [
+        *plain,
+        tokenizer.eos_token_id,
+    ]
+
+
 def test_plain_decoder_loads_as_last_token_embedder(decoder: Path) -> None:
     model, _ = load_model(TrainConfig(model=str(decoder), max_length=64, query_instruction=INSTRUCTION))
     assert [type(module).__name__ for module in model] == ["Transformer", "Pooling", "Normalize"]
@@ -43,6 +60,15 @@ def test_plain_decoder_loads_as_last_token_embedder(decoder: Path) -> None:
     alone = model.encode(["short"], convert_to_tensor=True)
     padded = model.encode(["short", "a much longer text that forces padding"], convert_to_tensor=True)
     torch.testing.assert_close(padded[0], alone[0], rtol=1e-4, atol=1e-5)
+
+
+def test_bf16_lora_keeps_a_bf16_base_and_fp32_adapters(decoder: Path) -> None:
+    model, _ = load_model(TrainConfig(model=str(decoder), lora_r=4, bf16=True))
+    dtypes = {
+        ("lora_" in name, parameter.dtype, parameter.requires_grad)
+        for name, parameter in model.named_parameters()
+    }
+    assert dtypes == {(False, torch.bfloat16, False), (True, torch.float32, True)}
 
 
 def test_merged_lora_gives_the_adapted_embeddings(decoder: Path, tmp_path: Path) -> None:

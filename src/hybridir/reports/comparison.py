@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from statistics import fmean
 from typing import Any
+
+from hybridir.errors import UserError
 
 # (row label, section, key, lower is better)
 HEADLINE_ROWS = (
@@ -16,6 +20,17 @@ HEADLINE_ROWS = (
     ("multilingual R@10", "multilingual", "recall@10", False),
     ("rank distance", "language_bias", "rank_distance", True),
 )
+
+
+def read_metrics(folder: Path) -> dict[str, Any]:
+    """The ``metrics.json`` of an eval output folder, or a one-line :class:`UserError`."""
+    path = folder / "metrics.json"
+    if not path.is_file():
+        raise UserError(f"{path} does not exist: give folders written by `hybridir eval`")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{path} is not JSON ({exc.msg})") from exc
 
 
 def _subset_mean(by_language: Mapping[str, float], languages: Iterable[str]) -> float | None:

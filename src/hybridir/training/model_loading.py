@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +39,14 @@ def has_accelerator() -> bool:
 
 
 def load_model(config: TrainConfig) -> tuple[SentenceTransformer, list[str]]:
-    """Load the encoder as ``config`` says: modules, prompts, frozen parts, LoRA, checkpointing."""
+    """Load the encoder as ``config`` says: modules, prompts, frozen parts, LoRA, checkpointing.
+
+    On GPUs each process loads onto its own device (``LOCAL_RANK``), so a distributed run never
+    stacks every rank's copy of a large model on GPU 0 first.
+    """
     path, notes = resolve_model_path(config.model)
     model_kwargs: dict[str, Any] = {"dtype": torch.bfloat16} if config.bf16 and config.lora_r > 0 else {}
-    device = None if has_accelerator() else "cpu"
+    device = f"cuda:{os.environ.get('LOCAL_RANK', '0')}" if has_accelerator() else "cpu"
     if _is_sentence_transformers_model(path):
         model = SentenceTransformer(path, device=device, model_kwargs=model_kwargs or None)
         if config.pooling != "auto":
@@ -87,7 +92,7 @@ def is_decoder_only(hf_config: PretrainedConfig) -> bool:
 
 
 def _build_from_plain_model(
-    path: str, config: TrainConfig, model_kwargs: dict[str, Any], device: str | None
+    path: str, config: TrainConfig, model_kwargs: dict[str, Any], device: str
 ) -> SentenceTransformer:
     decoder = is_decoder_only(AutoConfig.from_pretrained(path, local_files_only=hub_offline()))
     pooling = config.pooling if config.pooling != "auto" else ("lasttoken" if decoder else "mean")
@@ -103,32 +108,26 @@ def _build_from_plain_model(
 
 
 def append_eos(tokenizer: PreTrainedTokenizerBase) -> None:
-    """Make ``tokenizer`` end every text with its EOS token (kept when the tokenizer is saved).
+    """Make ``tokenizer`` end every text with its EOS token, keeping a leading BOS if it adds one.
 
-    Uses the tokenizer's own ``add_eos_token`` switch; when that would change the other special
-    tokens (a BOS added by the post-processor alone), chains an EOS template after the existing
-    post-processor instead.
+    Uses the tokenizer's ``add_bos_token`` / ``add_eos_token`` switches (transformers'
+    tokenizers backend), which rebuild its post-processor; the result is saved in
+    ``tokenizer.json`` and so survives a reload. Anything else becomes a one-line error.
     """
-    from tokenizers import processors
-
-    eos, eos_id = tokenizer.eos_token, tokenizer.eos_token_id
-    if eos is None or eos_id is None:
+    eos_id, bos_id = tokenizer.eos_token_id, tokenizer.bos_token_id
+    if eos_id is None:
         raise UserError("the decoder's tokenizer has no EOS token: last-token pooling needs one to pool at")
     probe = "a b"
     before = tokenizer(probe)["input_ids"]
-    if before and before[-1] == eos_id:
+    if before[-1:] == [eos_id]:
         return
-    backend = tokenizer.backend_tokenizer
-    original = backend.post_processor
+    tokenizer.add_bos_token = bos_id is not None and before[:1] == [bos_id]
     tokenizer.add_eos_token = True
-    if tokenizer(probe)["input_ids"] == [*before, eos_id]:
-        return
-    append = processors.TemplateProcessing(
-        single=f"$A:0 {eos}:0", pair=f"$A:0 {eos}:0 $B:1 {eos}:1", special_tokens=[(eos, eos_id)]
-    )
-    backend.post_processor = append if original is None else processors.Sequence([original, append])
     if tokenizer(probe)["input_ids"] != [*before, eos_id]:
-        raise UserError(f"could not make the tokenizer append its EOS token {eos!r} for last-token pooling")
+        raise UserError(
+            f"could not make the {type(tokenizer).__name__} tokenizer append its EOS token for "
+            "last-token pooling: use a model whose tokenizer does, or --pooling mean"
+        )
 
 
 def _replace_pooling(model: SentenceTransformer, mode: str) -> None:
@@ -151,7 +150,9 @@ def _set_prompts(model: SentenceTransformer, config: TrainConfig) -> None:
 
 
 def _add_lora(model: SentenceTransformer, config: TrainConfig) -> None:
+    """Inject LoRA adapters (named "default") and keep their weights in fp32 on a bf16 base."""
     from peft import LoraConfig
+    from peft.functional import cast_adapter_dtype
 
     targets = config.lora_target_modules.strip()
     model.add_adapter(
@@ -162,6 +163,7 @@ def _add_lora(model: SentenceTransformer, config: TrainConfig) -> None:
             target_modules=targets if targets == "all-linear" else [t.strip() for t in targets.split(",")],
         )
     )
+    cast_adapter_dtype(model[0].auto_model, adapter_name="default")
 
 
 def merge_lora(model: SentenceTransformer) -> None:
