@@ -39,25 +39,37 @@ def test_starving_keeps_the_fraction_and_nothing_else() -> None:
 
 def test_starving_is_seeded_and_zero_removes_a_language() -> None:
     corpus = _corpus()
-    kept = [{ex.id for ex in starve_languages(corpus, {"de": 0.25}, seed).examples if "de" in ex.texts} for seed in (0, 0, 1)]
+    kept = [
+        {ex.id for ex in starve_languages(corpus, {"de": 0.25}, seed).examples if "de" in ex.texts}
+        for seed in (0, 0, 1)
+    ]
     assert kept[0] == kept[1] != kept[2]
     assert "es" not in starve_languages(corpus, {"es": 0.0}, 0).language_counts()
+
+
+def _paragraph(sentences: list[str], qas: list[dict]) -> dict:
+    context = " ".join(sentences)
+    starts = [sum(len(s) + 1 for s in sentences[:i]) for i in range(len(sentences))]
+    breaks = [[start, start + len(s)] for start, s in zip(starts, sentences, strict=True)]
+    return {"context": context, "qas": qas, "sentences": sentences, "sentence_breaks": breaks}
 
 
 def _lareqa_payload(lang: str, groups: range, extra: bool = False) -> dict:
     """A LAReQA file: one article per group, one paragraph of two sentences and two questions."""
     articles = []
     for g in groups:
-        context = f"First {lang} {g}. Second {lang} {g}."
+        sentences = [f"First {lang} {g}.", f"Second {lang} {g}."]
         qas = [
-            {"id": f"g{g}-{k}", "question": f"{lang} question {g} {k}", "answers": [{"answer_start": 12 * k, "text": "x"}]}
+            {
+                "id": f"g{g}-{k}",
+                "question": f"{lang} question {g} {k}",
+                "answers": [{"answer_start": k * (len(sentences[0]) + 1), "text": "x"}],
+            }
             for k in range(2)
         ]
-        breaks = [[0, 12 + len(lang) + len(str(g))], [13 + len(lang) + len(str(g)), len(context)]]
-        paragraph = {"context": context, "qas": qas, "sentences": context.split(". "), "sentence_breaks": breaks}
-        articles.append({"title": f"t{g}", "paragraphs": [paragraph]})
+        articles.append({"title": f"t{g}", "paragraphs": [_paragraph(sentences, qas)]})
     if extra:
-        articles.append({"title": "lonely", "paragraphs": [{"context": "Alone.", "qas": [], "sentences": ["Alone."], "sentence_breaks": [[0, 6]]}]})
+        articles.append({"title": "lonely", "paragraphs": [_paragraph(["Alone."], [])]})
     return {"data": articles}
 
 
@@ -88,4 +100,6 @@ def test_evaluation_data_is_a_loadable_benchmark(tmp_path: Path, monkeypatch: py
     benchmark = load_lareqa("xquad-r", folder)
     assert len(benchmark.questions) == 2 * 2 * 2  # 2 groups x 2 questions x 2 languages
     assert all(len(relevant) == 2 for relevant in benchmark.relevant)
+    answers = {benchmark.candidates[i].sentence for i in benchmark.relevant[1]}
+    assert all(answer.startswith("Second") for answer in answers)  # question k=1 answers sentence 2
     assert evaluation_data(tmp_path / "out", "xquad-r", 0.25, 0) == folder

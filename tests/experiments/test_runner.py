@@ -1,0 +1,83 @@
+"""The grid runner end to end with a tiny random model: runs, skips finished cells, resumes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hybridir.errors import UserError
+from hybridir.experiments.runner import run_experiment
+from tests.helpers import build_tiny_model
+
+
+def _write_config(path: Path, model: Path, **train_changes) -> Path:
+    train = {
+        "model": str(model),
+        "languages": "en,de,es",
+        "batch_size": 4,
+        "max_steps": 2,
+        "max_length": 32,
+        "learning_rate": 1e-3,
+        "warmup_ratio": 0.0,
+        "validation_fraction": 0.0,
+        "save_steps": 1,
+        "logging_steps": 1,
+        **train_changes,
+    }
+    config = {
+        "name": "tiny",
+        "train": train,
+        "strategies": ["x-y", "hybrid"],
+        "alphas": [0.5],
+        "seeds": [1],
+        "directions": [{"train": "mlqa-r", "test": "xquad-r"}],
+        "baselines": ["bm25"],
+        "keep_checkpoints": True,
+        "eval": {"languages": "en,de", "sample_fraction": 0.25, "batch_size": 128},
+        "significance": {"permutations": 200},
+    }
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def _statuses(out: Path) -> list[tuple[str, str, str]]:
+    records = [json.loads(line) for line in (out / "cells.jsonl").read_text().splitlines()]
+    return [(r["cell"], r["stage"], r["status"]) for r in records]
+
+
+def test_grid_runs_then_skips_then_resumes(shared_data: Path, tmp_path: Path) -> None:
+    model = build_tiny_model(tmp_path / "tiny")
+    config = _write_config(tmp_path / "grid.yaml", model)
+    out = tmp_path / "out"
+
+    report = run_experiment(config, out)
+    first = _statuses(out)
+    assert [s for _, _, s in first] == ["done"] * 5  # bm25, then train + eval per cell
+    assert "hybrid-a0.5" in report.read_text()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["progress"]["finished"] == 2
+    cells = sorted((out / "cells").iterdir())
+    models = {cell.name: (cell / "train" / "model").stat().st_mtime_ns for cell in cells}
+
+    run_experiment(config, out)
+    second = _statuses(out)[len(first) :]
+    assert [s for _, _, s in second] == ["skipped"] * 5
+    assert {cell.name: (cell / "train" / "model").stat().st_mtime_ns for cell in cells} == models
+
+    # a cell killed after its last checkpoint: no model, no evaluation -> resumed, re-evaluated
+    killed = cells[0]
+    for folder in (killed / "train" / "model", *killed.glob("eval-*")):
+        for path in sorted(folder.rglob("*"), reverse=True):
+            path.rmdir() if path.is_dir() else path.unlink()
+        folder.rmdir()
+    run_experiment(config, out)
+    third = {(c, stage): s for c, stage, s in _statuses(out)[len(first) + len(second) :]}
+    assert third[(killed.name, "train")] == "resumed"
+    assert third[(killed.name, "eval:xquad-r")] == "done"
+    assert third[(cells[1].name, "train")] == "skipped"
+
+    with pytest.raises(UserError, match="max_steps=2"):
+        run_experiment(_write_config(tmp_path / "changed.yaml", model, max_steps=3), out)
