@@ -151,6 +151,20 @@ def _run_quickstart(args: argparse.Namespace) -> None:
     print(run_quickstart(Path(args.out), max_steps=args.max_steps, languages=args.languages))
 
 
+def _add_experiment(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("experiment", help="run a resumable grid of trainings and evaluations, then report")
+    p.add_argument("config", help="experiment YAML, e.g. configs/experiments/sampling.yaml")
+    p.add_argument("--out", required=True, help="grid folder; rerun the same command to resume")
+    p.add_argument("--report-only", action="store_true", help="rebuild the report from finished cells")
+    p.set_defaults(func=_run_experiment)
+
+
+def _run_experiment(args: argparse.Namespace) -> None:
+    from hybridir.experiments.runner import run_experiment
+
+    print(f"report: {run_experiment(args.config, args.out, report_only=args.report_only)}")
+
+
 def _add_compare(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("compare", help="print a Markdown table comparing eval output folders")
     p.add_argument("runs", nargs="+", help="folders written by `hybridir eval` (label=folder to rename)")
@@ -219,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_eval,
         _add_train,
         _add_quickstart,
+        _add_experiment,
         _add_compare,
         _add_data,
         _add_translate,

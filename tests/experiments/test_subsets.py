@@ -87,6 +87,7 @@ def test_sampling_keeps_whole_groups_in_every_language() -> None:
     assert paragraphs in (2 * len(groups), 2 * len(groups) + 1)  # + the lonely paragraph when drawn
     assert round(0.5 * 11) == len(groups) + (paragraphs - 2 * len(groups))
     assert sample_paragraphs(payloads, 0.5, seed=3) == sampled
+    assert sample_paragraphs(payloads, 1.0, seed=3) == payloads  # nothing lost or reordered
 
 
 def test_evaluation_data_is_a_loadable_benchmark(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -56,7 +56,7 @@ def test_build_is_a_standard_sentence_transformers_folder(e5_dir: Path) -> None:
     assert config["max_position_embeddings"] == 512 and config["layer_norm_eps"] == 1e-12
     st_config = json.loads((e5_dir / "config_sentence_transformers.json").read_text())
     assert {k: st_config["prompts"][k] for k in E5_PROMPTS} == E5_PROMPTS
-    assert json.loads((e5_dir / "sentence_bert_config.json").read_text())["max_seq_length"] == 512
+    assert json.loads((e5_dir / "tokenizer_config.json").read_text())["model_max_length"] == 512
     assert json.loads((e5_dir / "1_Pooling/config.json").read_text())["pooling_mode"] == "mean"
     assert "4-bit rounding" in (e5_dir / "README.md").read_text()
     assert not list(e5_dir.parent.glob(".multilingual-e5-small-q4-*")), "staging folder left behind"

@@ -127,7 +127,7 @@ def _cost_lines(summary: Summary) -> list[str]:
         if entry.get("cells"):
             hours = entry["total_s"] / 3600
             lines.append(
-                f"- {stage}: {entry['cells']} cells, {entry['mean_s']:.0f} s per cell, {hours:.2f} h in all"
+                f"- {stage}: {entry['mean_s']:.0f} s per cell (cells: {entry['cells']}), {hours:.2f} h in all"
             )
     if cost.get("baselines_total_s"):
         lines.append(f"- zero-shot baselines: {cost['baselines_total_s'] / 60:.1f} min in all")

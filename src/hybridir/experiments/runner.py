@@ -79,7 +79,7 @@ def _check_same_settings(train_dir: Path, config: TrainConfig, cell: Cell) -> No
         return
     saved = yaml.safe_load(saved_path.read_text(encoding="utf-8")) or {}
     for key, value in config.to_dict().items():
-        if key in RESUME_FREE_FIELDS or key not in saved or saved[key] == value:
+        if key in RESUME_FREE_FIELDS or key == "out" or key not in saved or saved[key] == value:
             continue
         raise UserError(
             f"cell {cell.id} was trained with {key}={saved[key]!r}, the experiment now says {value!r}: "
@@ -125,6 +125,10 @@ def _stage(status: StatusLog, cell: str, stage: str, work: Callable[[], str], lo
         outcome = work()
     except BaseException as exc:
         status.write(cell, stage, "failed", time.perf_counter() - started, error=str(exc)[:500])
+        if isinstance(exc, UserError):
+            raise UserError(
+                f"{cell} ({stage}): {exc}. Rerun the same `hybridir experiment` command to continue the grid"
+            ) from exc
         raise
     seconds = time.perf_counter() - started
     status.write(cell, stage, outcome, seconds)

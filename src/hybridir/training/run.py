@@ -222,7 +222,8 @@ def run_training(config: TrainConfig) -> Path:
             with (out / "batches.jsonl").open("w", encoding="utf-8") as handle:
                 handle.writelines(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
         final = _save_final_model(trainer.model, out)
-        pairs = steps * config.batch_size * config.gradient_accumulation_steps
+        first_step = int(Path(resume_from).name.split("-")[-1]) if resume_from else 0
+        pairs = (steps - first_step) * config.batch_size * config.gradient_accumulation_steps
         _write_json(
             out / "summary.json",
             {
