@@ -14,7 +14,7 @@ TOKENIZER_FILE = (
 )
 
 
-def build_tiny_model(folder: Path, seed: int = 0) -> Path:
+def build_tiny_model(folder: Path, seed: int = 0, dropout: float = 0.1) -> Path:
     """Save a 2-layer, 32-wide random BERT with the real XLM-R tokenizer as an ST model folder."""
     import torch
 
@@ -28,6 +28,8 @@ def build_tiny_model(folder: Path, seed: int = 0) -> Path:
         intermediate_size=64,
         max_position_embeddings=130,
         pad_token_id=tokenizer.pad_token_id,
+        hidden_dropout_prob=dropout,
+        attention_probs_dropout_prob=dropout,
     )
     transformer_dir = folder / "transformer"
     BertModel(config).save_pretrained(transformer_dir)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +20,10 @@ def test_second_prepare_is_a_cache_hit() -> None:
     scorer = load_scorer("multilingual-e5-small", show_progress=False)
     assert isinstance(scorer, DenseScorer)
     assert (scorer.query_prompt, scorer.passage_prompt) == ("query: ", "passage: ")
-    scorer.prepare(QUERIES, CANDIDATES, cache_key="toy")
+    key = f"toy-{uuid.uuid4().hex}"  # unique per run: the embedding cache outlives test sessions
+    scorer.prepare(QUERIES, CANDIDATES, cache_key=key)
     first, hit_first = scorer.score_block(0, 2), scorer.cache_hit
-    scorer.prepare(QUERIES, CANDIDATES, cache_key="toy")
+    scorer.prepare(QUERIES, CANDIDATES, cache_key=key)
     assert not hit_first and scorer.cache_hit and scorer.timing["encode_s"] >= 0
     np.testing.assert_array_equal(scorer.score_block(0, 2), first)
     assert first.dtype == np.float32 and first.shape == (2, 3)

@@ -148,7 +148,10 @@ def test_bm25_end_to_end_on_swahili(shared_data: Path, tmp_path: Path) -> None:
     assert len((out / "per_query.jsonl").read_text(encoding="utf-8").splitlines()) == 482
 
 
-def test_dense_end_to_end_through_shards_and_faiss(shared_data: Path, tmp_path: Path) -> None:
+def test_dense_end_to_end_through_shards_and_faiss(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HYBRIDIR_CACHE", str(tmp_path / "cache"))  # shards of earlier runs stay out
     model = build_tiny_model(tmp_path / "tiny")  # random weights: checks the plumbing, not quality
     corpus = tmp_path / "corpora"
     corpus.mkdir()

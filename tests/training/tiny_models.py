@@ -10,19 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from sentence_transformers import SentenceTransformer
-from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
 from tokenizers import pre_tokenizers
 from transformers import (
-    BertConfig,
-    BertModel,
     Qwen2Config,
     Qwen2ForCausalLM,
     Qwen2Tokenizer,
-    XLMRobertaTokenizerFast,
 )
 
-from tests.helpers import TOKENIZER_FILE
+from tests.helpers import build_tiny_model
 
 
 def build_deterministic_encoder(folder: Path, seed: int = 0) -> Path:
@@ -31,30 +26,7 @@ def build_deterministic_encoder(folder: Path, seed: int = 0) -> Path:
     Without dropout a step's loss and gradients depend only on the batch, so a run split over
     processes can be compared with a single-process run.
     """
-    torch.manual_seed(seed)
-    tokenizer = XLMRobertaTokenizerFast(tokenizer_file=str(TOKENIZER_FILE))
-    config = BertConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=130,
-        pad_token_id=tokenizer.pad_token_id,
-        hidden_dropout_prob=0.0,
-        attention_probs_dropout_prob=0.0,
-    )
-    backbone = folder / "backbone"
-    BertModel(config).save_pretrained(backbone)
-    tokenizer.save_pretrained(backbone)
-    transformer = Transformer(str(backbone), max_seq_length=64)
-    model = SentenceTransformer(
-        modules=[transformer, Pooling(32, pooling_mode="mean"), Normalize()],
-        device="cpu",
-        prompts={"query": "query: ", "passage": "passage: "},
-    )
-    model.save(str(folder / "model"))
-    return folder / "model"
+    return build_tiny_model(folder, seed, dropout=0.0)
 
 
 def build_tiny_decoder(folder: Path, seed: int = 0) -> Path:
