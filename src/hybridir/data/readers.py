@@ -27,7 +27,9 @@ from hybridir.errors import UserError
 from hybridir.languages import select_languages
 
 
-class _UnionFind:
+class UnionFind:
+    """Disjoint sets of string nodes, for grouping things linked by shared ids."""
+
     def __init__(self) -> None:
         self.parent: dict[str, str] = {}
 
@@ -46,7 +48,7 @@ def _assemble(
     per_language: dict[str, dict[str, ParallelText]], article_of: dict[tuple[str, str], str]
 ) -> ParallelCorpus:
     """Build examples from ``language -> qid -> text`` and ``(language, qid) -> article``."""
-    groups = _UnionFind()
+    groups = UnionFind()
     for (lang, qid), article in article_of.items():
         groups.union(f"q:{qid}", f"a:{lang}:{article}")
     qids = sorted({qid for texts in per_language.values() for qid in texts})

@@ -18,7 +18,7 @@ from typing import Any
 
 from hybridir.data.lareqa import available_languages
 from hybridir.data.parallel import ParallelCorpus, ParallelExample, write_jsonl
-from hybridir.data.readers import load_training_corpus
+from hybridir.data.readers import UnionFind, load_training_corpus
 from hybridir.data.sources import resolve_data_dir
 from hybridir.errors import UserError
 
@@ -93,23 +93,6 @@ def training_data(
     return path, manifest
 
 
-class _Components:
-    """Union-find over paragraph nodes linked by shared question ids (translations)."""
-
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, node: str) -> str:
-        self.parent.setdefault(node, node)
-        while self.parent[node] != node:
-            self.parent[node] = self.parent[self.parent[node]]
-            node = self.parent[node]
-        return node
-
-    def union(self, a: str, b: str) -> None:
-        self.parent[self.find(a)] = self.find(b)
-
-
 def sample_paragraphs(
     payloads: Mapping[str, dict[str, Any]], fraction: float, seed: int
 ) -> dict[str, dict[str, Any]]:
@@ -119,7 +102,7 @@ def sample_paragraphs(
     Whole groups are kept or dropped, so every kept question keeps all its answers, in every
     language, and its answer's sibling sentences stay in the pool as distractors.
     """
-    components = _Components()
+    components = UnionFind()
     nodes: list[tuple[str, int, int, str]] = []
     for lang in sorted(payloads):
         for a, article in enumerate(payloads[lang]["data"]):
