@@ -156,13 +156,21 @@ def _add_experiment(sub: argparse._SubParsersAction) -> None:
     p.add_argument("config", help="experiment YAML, e.g. configs/experiments/sampling.yaml")
     p.add_argument("--out", required=True, help="grid folder; rerun the same command to resume")
     p.add_argument("--report-only", action="store_true", help="rebuild the report from finished cells")
+    p.add_argument(
+        "--reuse",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="another grid's --out: its finished cells with the same settings are linked in, not retrained",
+    )
     p.set_defaults(func=_run_experiment)
 
 
 def _run_experiment(args: argparse.Namespace) -> None:
     from hybridir.experiments.runner import run_experiment
 
-    print(f"report: {run_experiment(args.config, args.out, report_only=args.report_only)}")
+    report = run_experiment(args.config, args.out, report_only=args.report_only, reuse=args.reuse)
+    print(f"report: {report}")
 
 
 def _add_compare(sub: argparse._SubParsersAction) -> None:

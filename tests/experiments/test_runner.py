@@ -13,7 +13,7 @@ from hybridir.experiments.runner import run_experiment
 from tests.helpers import build_tiny_model
 
 
-def _write_config(path: Path, model: Path, **train_changes) -> Path:
+def _write_config(path: Path, model: Path, grid: dict | None = None, **train_changes) -> Path:
     train = {
         "model": str(model),
         "languages": "en,de,es",
@@ -38,6 +38,7 @@ def _write_config(path: Path, model: Path, **train_changes) -> Path:
         "keep_checkpoints": True,
         "eval": {"languages": "en,de", "sample_fraction": 0.25, "batch_size": 128},
         "significance": {"permutations": 200},
+        **(grid or {}),
     }
     path.write_text(yaml.safe_dump(config))
     return path
@@ -81,3 +82,32 @@ def test_grid_runs_then_skips_then_resumes(shared_data: Path, tmp_path: Path) ->
 
     with pytest.raises(UserError, match="max_steps=2"):
         run_experiment(_write_config(tmp_path / "changed.yaml", model, max_steps=3), out)
+
+
+def test_grid_reuses_finished_cells_of_another_grid(shared_data: Path, tmp_path: Path) -> None:
+    model = build_tiny_model(tmp_path / "tiny")
+    earlier = tmp_path / "sampling"
+    hybrid = {"strategies": ["hybrid"], "baselines": []}
+    run_experiment(_write_config(tmp_path / "a.yaml", model, hybrid), earlier)
+    shared = "mlqa-r-to-xquad-r__full__hybrid-a0.5__seed1"
+    alphas = {"strategies": ["hybrid"], "alphas": [0.5, 1.0], "baselines": []}
+
+    out = tmp_path / "alpha"
+    run_experiment(_write_config(tmp_path / "b.yaml", model, alphas), out, reuse=[earlier])
+    statuses = _statuses(out)
+    assert (shared, "train", "reused") in statuses
+    assert (shared, "eval:xquad-r", "skipped") in statuses
+    assert ("mlqa-r-to-xquad-r__full__hybrid-a1__seed1", "train", "done") in statuses
+    linked = out / "cells" / shared / "train" / "model"
+    weights = sorted(linked.glob("*.safetensors"))
+    original = earlier / "cells" / shared / "train" / "model"
+    assert weights and all(w.samefile(original / w.name) for w in weights)  # hard links, no copy
+
+    # other settings: the earlier cell is not taken
+    other = tmp_path / "other"
+    changed = _write_config(tmp_path / "c.yaml", model, alphas, learning_rate=5e-4)
+    run_experiment(changed, other, reuse=[earlier])
+    assert (shared, "train", "done") in _statuses(other)
+
+    with pytest.raises(UserError, match="no grid there"):
+        run_experiment(tmp_path / "b.yaml", tmp_path / "x", reuse=[tmp_path / "missing"])

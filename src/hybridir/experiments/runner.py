@@ -19,9 +19,10 @@ refused rather than silently reused.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
@@ -72,19 +73,71 @@ class StatusLog:
             handle.write(json.dumps(record) + "\n")
 
 
+def _first_difference(saved: dict[str, Any], config: TrainConfig) -> str | None:
+    """The first setting a saved training differs on from ``config``, or None.
+
+    Grids name their training files by a digest of the data settings, so two grids' files with
+    the same name hold the same data: the folder around the file is not compared.
+    """
+    for key, value in config.to_dict().items():
+        if key in RESUME_FREE_FIELDS or key == "out" or key not in saved:
+            continue
+        same = Path(str(saved[key])).name == Path(str(value)).name if key == "train" else saved[key] == value
+        if not same:
+            return key
+    return None
+
+
+def _saved_settings(train_dir: Path) -> dict[str, Any] | None:
+    path = train_dir / "config.yaml"
+    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.is_file() else None
+
+
 def _check_same_settings(train_dir: Path, config: TrainConfig, cell: Cell) -> None:
     """Refuse a finished cell trained with other settings than the experiment file now gives."""
-    saved_path = train_dir / "config.yaml"
-    if not saved_path.is_file():
-        return
-    saved = yaml.safe_load(saved_path.read_text(encoding="utf-8")) or {}
-    for key, value in config.to_dict().items():
-        if key in RESUME_FREE_FIELDS or key == "out" or key not in saved or saved[key] == value:
-            continue
+    saved = _saved_settings(train_dir)
+    key = _first_difference(saved, config) if saved is not None else None
+    if key is not None:
         raise UserError(
-            f"cell {cell.id} was trained with {key}={saved[key]!r}, the experiment now says {value!r}: "
-            "use a new --out, or delete that cell's folder to retrain it"
+            f"cell {cell.id} was trained with {key}={saved[key]!r}, the experiment now says "
+            f"{config.to_dict()[key]!r}: use a new --out, or delete that cell's folder to retrain it"
         )
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """Copy a finished folder as hard links (no extra disk), or as plain copies across disks."""
+
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    shutil.copytree(source, target, copy_function=link, ignore=shutil.ignore_patterns("checkpoints"))
+
+
+def _reuse_cell(
+    cell: Cell, config: TrainConfig, folder: Path, eval_tag: str, sources: list[Path]
+) -> Path | None:
+    """Take ``cell`` finished from another grid trained with the same settings; return that grid.
+
+    The training is taken with the evaluation of the same tag (same test data and sample), so
+    a grid that shares arms with an earlier one (the alpha curve's alpha 0.5 and the sampling
+    grid's hybrid) does not train them again.
+    """
+    if (folder / "train" / "model").is_dir():
+        return None
+    for source in sources:
+        found = cell_dir(source, cell)
+        saved = _saved_settings(found / "train")
+        if saved is None or not (found / "train" / "model").is_dir() or _first_difference(saved, config):
+            continue
+        shutil.rmtree(folder / "train", ignore_errors=True)
+        _link_tree(found / "train", folder / "train")
+        if (found / eval_tag / "metrics.json").is_file() and not (folder / eval_tag).exists():
+            _link_tree(found / eval_tag, folder / eval_tag)
+        return source
+    return None
 
 
 def _train_cell(config: TrainConfig, train_dir: Path, keep_checkpoints: bool) -> str:
@@ -153,8 +206,12 @@ def _prepare_data(experiment: ExperimentConfig, out: Path) -> dict[tuple[str, st
     return paths
 
 
-def run_grid(experiment: ExperimentConfig, out: Path, log: Log = _print) -> None:
-    """Run every baseline and cell of ``experiment`` that has not finished yet."""
+def run_grid(experiment: ExperimentConfig, out: Path, log: Log = _print, reuse: Sequence[Path] = ()) -> None:
+    """Run every baseline and cell of ``experiment`` that has not finished yet.
+
+    ``reuse`` names other grid folders: a cell finished there with the same settings is linked
+    in instead of trained again.
+    """
     out.mkdir(parents=True, exist_ok=True)
     write_experiment(experiment, out / "experiment.yaml")
     status = StatusLog(out / "cells.jsonl")
@@ -178,7 +235,13 @@ def run_grid(experiment: ExperimentConfig, out: Path, log: Log = _print) -> None
     for index, cell in enumerate(cells, 1):
         folder = cell_dir(out, cell)
         train_dir = folder / "train"
+        test = cell.direction.test
+        eval_tag = experiment.eval.tag(test)
         config = cell_train_config(experiment, cell, data[(cell.direction.train, cell.variant)], train_dir)
+        source = _reuse_cell(cell, config, folder, eval_tag, [Path(r) for r in reuse])
+        if source is not None:
+            status.write(cell.id, "train", "reused", source=str(source))
+            log(f"[{index}/{len(cells)}] {cell.id}: reused from {source}")
         _check_same_settings(train_dir, config, cell)
         left = ""
         if ran:
@@ -187,24 +250,27 @@ def run_grid(experiment: ExperimentConfig, out: Path, log: Log = _print) -> None
         log(f"[{index}/{len(cells)}] {cell.id}{left}")
         train = partial(_train_cell, config, train_dir, experiment.keep_checkpoints)
         trained = _stage(status, cell.id, "train", train, log)
-        test = cell.direction.test
-        evaluate = partial(
-            _evaluate, str(train_dir), test, folder / experiment.eval.tag(test), experiment, eval_data[test]
-        )
+        evaluate = partial(_evaluate, str(train_dir), test, folder / eval_tag, experiment, eval_data[test])
         evaluated = _stage(status, cell.id, f"eval:{test}", evaluate, log)
         ran += trained != "skipped" or evaluated != "skipped"
 
 
-def run_experiment(config_path: str | Path, out: str | Path, report_only: bool = False) -> Path:
+def run_experiment(
+    config_path: str | Path, out: str | Path, report_only: bool = False, reuse: Sequence[str | Path] = ()
+) -> Path:
     """Run (or resume) the grid of an experiment file, then write summary.json, report.md, figures.
 
     With ``report_only`` nothing is trained or evaluated: the outputs are rebuilt from the cells
-    that have finished. Returns the path of report.md.
+    that have finished. ``reuse``: grid folders whose finished cells with the same settings are
+    taken instead of trained again. Returns the path of report.md.
     """
     experiment = read_experiment(config_path)
     out = Path(out)
+    for folder in reuse:
+        if not (Path(folder) / "cells").is_dir():
+            raise UserError(f"--reuse {folder}: no grid there (no cells/ folder); name an experiment's --out")
     if not report_only:
-        run_grid(experiment, out)
+        run_grid(experiment, out, reuse=[Path(r) for r in reuse])
     elif not out.is_dir():
         raise UserError(f"{out} holds no experiment: run it first without --report-only")
     return write_outputs(experiment, out)
