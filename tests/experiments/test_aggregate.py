@@ -139,3 +139,21 @@ def test_imbalance_rows_compare_starved_with_full(tmp_path: Path) -> None:
             assert row["delta_mean"] > 0 and row["significant"]
             assert row["delta_std"] is not None
     assert "## Language imbalance" in write_outputs(experiment, tmp_path).read_text()
+
+
+def test_cost_counts_every_baseline_evaluation_and_the_latest_run_of_a_stage(tmp_path: Path) -> None:
+    records = [
+        ("baseline:bm25", "eval:xquad-r", "done", 2.0),
+        ("baseline:bm25", "eval:mlqa-r", "done", 3.0),
+        ("c1", "train", "failed", 50.0),
+        ("c1", "train", "resumed", 100.0),
+        ("c1", "eval:xquad-r", "done", 10.0),
+        ("c2", "train", "reused", 0.0),
+        ("c2", "eval:xquad-r", "skipped", 0.0),
+    ]
+    lines = [json.dumps({"cell": c, "stage": st, "status": s, "seconds": sec}) for c, st, s, sec in records]
+    (tmp_path / "cells.jsonl").write_text("\n".join(lines) + "\n")
+    cost = aggregate._cost(tmp_path)
+    assert cost["train"] == {"cells": 1, "total_s": 100.0, "mean_s": 100.0}
+    assert cost["eval"] == {"cells": 1, "total_s": 10.0, "mean_s": 10.0}
+    assert cost["baselines_total_s"] == 5.0 and cost["total_s"] == 115.0

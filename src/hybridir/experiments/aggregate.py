@@ -295,24 +295,32 @@ def _imbalance_rows(experiment: ExperimentConfig, groups: list[Group]) -> list[d
 
 
 def _cost(out: Path) -> dict[str, Any]:
-    """Measured seconds per stage from cells.jsonl (the latest run of each stage that did work)."""
+    """Measured seconds per stage from cells.jsonl (the latest run of each stage that did work).
+
+    Reused cells did no work here and are not counted; ``total_s`` is the work of the whole grid
+    (training, evaluation and baselines), not counting pauses between resumed runs.
+    """
     latest: dict[tuple[str, str], float] = {}
     path = out / "cells.jsonl"
     if path.is_file():
         for line in path.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
             if record["status"] in ("done", "resumed"):
-                latest[(record["cell"], record["stage"].split(":")[0])] = record["seconds"]
+                latest[(record["cell"], record["stage"])] = record["seconds"]
     cost: dict[str, Any] = {}
     for stage in ("train", "eval"):
-        seconds = [s for (cell, st), s in latest.items() if st == stage and not cell.startswith("baseline:")]
+        seconds = [
+            s
+            for (cell, name), s in latest.items()
+            if name.split(":")[0] == stage and not cell.startswith("baseline:")
+        ]
         cost[stage] = {
             "cells": len(seconds),
             "total_s": sum(seconds),
             "mean_s": float(np.mean(seconds)) if seconds else None,
         }
-    baseline = [s for (cell, _), s in latest.items() if cell.startswith("baseline:")]
-    cost["baselines_total_s"] = sum(baseline)
+    cost["baselines_total_s"] = sum(s for (cell, _), s in latest.items() if cell.startswith("baseline:"))
+    cost["total_s"] = sum(latest.values())
     return cost
 
 

@@ -131,6 +131,8 @@ def _cost_lines(summary: Summary) -> list[str]:
             )
     if cost.get("baselines_total_s"):
         lines.append(f"- zero-shot baselines: {cost['baselines_total_s'] / 60:.1f} min in all")
+    if cost.get("total_s"):
+        lines.append(f"- every stage together: {cost['total_s'] / 3600:.2f} h")
     return lines if len(lines) > 3 else []
 
 
