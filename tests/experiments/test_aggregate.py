@@ -110,6 +110,7 @@ def test_report_marks_significant_rows_and_draws_figures(tmp_path: Path) -> None
         "mlqa-r-to-xquad-r__full__alpha.png",
         "mlqa-r-to-xquad-r__full__languages.png",
         "mlqa-r-to-xquad-r__full__crosslingual.png",
+        "mlqa-r-to-xquad-r__full__crosslingual_vs_reference.png",
         "mlqa-r-to-xquad-r__full__rank_distance.png",
     }
     assert all((tmp_path / f).stat().st_size > 0 for f in summary["figures"])

@@ -223,7 +223,12 @@ def _language_views(groups: list[Group]) -> tuple[list[dict[str, Any]], list[dic
     """Per-language seed means / spreads, and cross-lingual (query x target) mAP matrices."""
     per_language, pairs = [], []
     for group in groups:
-        base = {"direction": group.direction.label, "variant": group.variant, "model": group.model}
+        base = {
+            "direction": group.direction.label,
+            "variant": group.variant,
+            "model": group.model,
+            "kind": "baseline" if group.arm is None else "arm",
+        }
         languages = list(group.metrics[0]["languages"])
         for key in LANGUAGE_METRICS:
             stats = {lang: group.stats(key, [lang]) for lang in languages}

@@ -1,7 +1,8 @@
 """The grid's figures (matplotlib, Agg backend, no global pyplot state):
 
 - the alpha curve: mono / cross / multi mAP and rank distance against alpha, with seed spread;
-- per-language bars per model; cross-lingual mAP heatmaps side by side;
+- per-language bars per model; cross-lingual mAP heatmaps side by side, and each arm's
+  difference from the reference arm;
 - rank-distance distributions (per-query values, averaged over seeds).
 
 Each figure is drawn per (direction, data variant); the function returns the files written.
@@ -114,6 +115,42 @@ def cross_heatmaps(summary: Summary, direction: str, variant: str, path: Path) -
     return _save(figure, path)
 
 
+def cross_delta_heatmaps(
+    summary: Summary, direction: str, variant: str, reference: str, path: Path
+) -> Path | None:
+    """Each trained arm's cross-lingual mAP matrix minus the reference arm's (blue: arm better)."""
+    entries = [
+        e
+        for e in summary.cross_pairs
+        if (e["direction"], e["variant"]) == (direction, variant) and e["kind"] == "arm"
+    ]
+    base = next((e for e in entries if e["model"] == reference), None)
+    others = [e for e in entries if e is not base]
+    if base is None or not others:
+        return None
+
+    def matrix(entry: dict) -> np.ndarray:
+        return np.array([[np.nan if v is None else v for v in row] for row in entry["map"]])
+
+    deltas = [matrix(e) - matrix(base) for e in others]
+    finite = np.concatenate([d[np.isfinite(d)] for d in deltas])
+    bound = max(float(np.abs(finite).max()) if finite.size else 0.0, 1e-3)
+    size = len(base["languages"])
+    figure = Figure(figsize=(0.45 * size * len(others) + 2, 0.45 * size + 1.5))
+    axes = figure.subplots(1, len(others), squeeze=False)[0]
+    image = None
+    for axis, entry, delta in zip(axes, others, deltas, strict=True):
+        image = axis.imshow(delta, vmin=-bound, vmax=bound, cmap="RdBu")
+        languages = entry["languages"]
+        axis.set_xticks(range(len(languages)), languages, fontsize="small")
+        axis.set_yticks(range(len(languages)), languages, fontsize="small")
+        axis.set_title(f"{entry['model']} - {reference}", fontsize="small")
+        axis.set_xlabel("target")
+    axes[0].set_ylabel("query")
+    figure.colorbar(image, ax=list(axes), shrink=0.8, label="cross-lingual mAP difference")
+    return _save(figure, path)
+
+
 def rank_distance_boxes(summary: Summary, direction: str, variant: str, path: Path) -> Path:
     """Per-query rank distance (seed-averaged) per model; the mean is marked."""
     items = [(m, v) for (d, var, m), v in summary.rank_distances.items() if (d, var) == (direction, variant)]
@@ -129,8 +166,11 @@ def rank_distance_boxes(summary: Summary, direction: str, variant: str, path: Pa
     return _save(figure, path)
 
 
-def write_figures(summary: Summary, folder: Path) -> list[Path]:
-    """Draw every figure the summary supports into ``folder``; return their paths."""
+def write_figures(summary: Summary, folder: Path, reference: str) -> list[Path]:
+    """Draw every figure the summary supports into ``folder``; return their paths.
+
+    ``reference`` is the arm the difference heatmaps subtract.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path | None] = []
     for direction, variant in _panels(summary):
@@ -138,6 +178,8 @@ def write_figures(summary: Summary, folder: Path) -> list[Path]:
         written.append(alpha_curve(summary, direction, variant, folder / f"{stem}__alpha.png"))
         written.append(language_bars(summary, direction, variant, folder / f"{stem}__languages.png"))
         written.append(cross_heatmaps(summary, direction, variant, folder / f"{stem}__crosslingual.png"))
+        delta_path = folder / f"{stem}__crosslingual_vs_reference.png"
+        written.append(cross_delta_heatmaps(summary, direction, variant, reference, delta_path))
         written.append(
             rank_distance_boxes(summary, direction, variant, folder / f"{stem}__rank_distance.png")
         )

@@ -176,7 +176,7 @@ def render_report(summary: Summary, experiment: ExperimentConfig, figures: Seque
 def write_outputs(experiment: ExperimentConfig, out: Path) -> Path:
     """Write summary.json, figures/ and report.md for what has finished in ``out``; return report.md."""
     summary = summarize(experiment, out)
-    figures = write_figures(summary, out / "figures") if summary.rows else []
+    figures = write_figures(summary, out / "figures", experiment.reference) if summary.rows else []
     relative = [str(path.relative_to(out)) for path in figures]
     payload = {**summary.to_json(), "figures": relative}
     (out / "summary.json").write_text(
