@@ -140,6 +140,8 @@ def test_imbalance_rows_compare_starved_with_full(tmp_path: Path) -> None:
             assert row["delta_mean"] > 0 and row["significant"]
             assert row["delta_std"] is not None
     assert "## Language imbalance" in write_outputs(experiment, tmp_path).read_text()
+    figure = tmp_path / "figures" / f"{experiment.directions[0].label}__imbalance.png"
+    assert figure.stat().st_size > 0
 
 
 def test_cost_counts_every_baseline_evaluation_and_the_latest_run_of_a_stage(tmp_path: Path) -> None:

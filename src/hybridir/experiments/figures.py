@@ -3,9 +3,11 @@
 - the alpha curve: mono / cross / multi mAP and rank distance against alpha, with seed spread;
 - per-language bars per model; cross-lingual mAP heatmaps side by side, and each arm's
   difference from the reference arm;
-- rank-distance distributions (per-query values, averaged over seeds).
+- rank-distance distributions (per-query values, averaged over seeds);
+- with a starved data variant: each arm's change, starved minus full, per starved language.
 
-Each figure is drawn per (direction, data variant); the function returns the files written.
+Each figure is drawn per (direction, data variant), the imbalance figure per direction; the
+function returns the files written.
 """
 
 from __future__ import annotations
@@ -166,6 +168,36 @@ def rank_distance_boxes(summary: Summary, direction: str, variant: str, path: Pa
     return _save(figure, path)
 
 
+def imbalance_deltas(summary: Summary, direction: str, path: Path) -> Path | None:
+    """Starved minus full mAP per arm, on each starved query language and the others (*: tested)."""
+    rows = [r for r in summary.imbalance if r["direction"] == direction]
+    if not rows:
+        return None
+    models = list(dict.fromkeys(r["model"] for r in rows))
+    groups = list(dict.fromkeys(r["languages"] for r in rows))
+    figure = Figure(figsize=(max(7, 1.6 * len(groups) * len(models) / 2), 8))
+    axes = figure.subplots(len(MAP_KEYS), 1, sharex=True)
+    width = 0.8 / len(models)
+    for axis, key in zip(axes, MAP_KEYS, strict=True):
+        for i, model in enumerate(models):
+            found = {r["languages"]: r for r in rows if r["model"] == model and r["metric"] == key}
+            means = [found[g]["delta_mean"] or 0.0 for g in groups]
+            stds = [found[g]["delta_std"] or 0.0 for g in groups]
+            positions = np.arange(len(groups)) + (i - (len(models) - 1) / 2) * width
+            axis.bar(positions, means, width, yerr=stds, capsize=2, label=model)
+            for x, mean, std, group in zip(positions, means, stds, groups, strict=True):
+                if found[group]["significant"]:
+                    axis.annotate("*", (x, mean + np.sign(mean or 1) * std), ha="center", va="center")
+        axis.axhline(0.0, color="black", linewidth=0.8)
+        axis.set_ylabel(f"Δ {METRIC_BY_KEY[key].label}")
+        axis.grid(axis="y", alpha=0.3)
+    axes[-1].set_xticks(np.arange(len(groups)), groups)
+    axes[-1].set_xlabel("query languages")
+    axes[0].legend(fontsize="small")
+    figure.suptitle(f"{direction}: starved minus full data, mean ± std over seeds; *: Holm-adjusted p < 0.05")
+    return _save(figure, path)
+
+
 def write_figures(summary: Summary, folder: Path, reference: str) -> list[Path]:
     """Draw every figure the summary supports into ``folder``; return their paths.
 
@@ -183,4 +215,6 @@ def write_figures(summary: Summary, folder: Path, reference: str) -> list[Path]:
         written.append(
             rank_distance_boxes(summary, direction, variant, folder / f"{stem}__rank_distance.png")
         )
+    for direction in dict.fromkeys(direction for direction, _ in _panels(summary)):
+        written.append(imbalance_deltas(summary, direction, folder / f"{direction}__imbalance.png"))
     return [path for path in written if path is not None]
