@@ -187,7 +187,15 @@ def imbalance_deltas(summary: Summary, direction: str, path: Path) -> Path | Non
             axis.bar(positions, means, width, yerr=stds, capsize=2, label=model)
             for x, mean, std, group in zip(positions, means, stds, groups, strict=True):
                 if found[group]["significant"]:
-                    axis.annotate("*", (x, mean + np.sign(mean or 1) * std), ha="center", va="center")
+                    side = 1 if mean >= 0 else -1
+                    axis.annotate(
+                        "*",
+                        (x, mean + side * std),
+                        xytext=(0, 6 * side),
+                        textcoords="offset points",
+                        ha="center",
+                        va="center",
+                    )
         axis.axhline(0.0, color="black", linewidth=0.8)
         axis.set_ylabel(f"Δ {METRIC_BY_KEY[key].label}")
         axis.grid(axis="y", alpha=0.3)
