@@ -21,7 +21,7 @@ import numpy as np
 
 from hybridir.data.sources import resolve_data_dir
 from hybridir.errors import UserError
-from hybridir.languages import LANGUAGE_NAMES, select_languages
+from hybridir.languages import is_language_code, select_languages
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def read_lareqa_file(path: Path) -> list[ParagraphRecord]:
 
 def available_languages(folder: Path) -> list[str]:
     """Language codes of the ``<code>.json`` files in a LAReQA folder, sorted."""
-    return sorted(p.stem for p in folder.glob("*.json") if p.stem in LANGUAGE_NAMES)
+    return sorted(p.stem for p in folder.glob("*.json") if is_language_code(p.stem))
 
 
 def load_paragraphs(folder: Path, languages: Sequence[str]) -> dict[str, list[ParagraphRecord]]:

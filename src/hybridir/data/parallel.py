@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hybridir.errors import UserError
-from hybridir.languages import LANGUAGE_NAMES
+from hybridir.languages import is_language_code
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ def read_jsonl(path: str | Path) -> ParallelCorpus:
                 raise UserError(f"{where}: each line needs an id and a languages object")
             texts = {}
             for lang, raw in row["languages"].items():
-                if lang not in LANGUAGE_NAMES:
+                if not is_language_code(lang):
                     raise UserError(f"{where}: unknown language code {lang!r}: use ISO 639-1 codes")
                 texts[lang] = _parse_text(raw, f"{where} [{lang}]")
             examples.append(ParallelExample(str(row["id"]), str(row.get("group", row["id"])), texts))

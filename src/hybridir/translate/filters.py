@@ -6,8 +6,8 @@
   characters) than expected from the source, after allowing for scripts that need fewer characters
   (Chinese, Japanese, Korean). Sources under ``MIN_RATIO_CHARS`` characters are not judged.
 - ``wrong_language``: a language-identification model (``py3langid``, which ships its model in
-  its wheel and runs offline) restricted to the toolkit's languages names another language.
-  Outputs under ``MIN_LANGID_CHARS`` characters are not judged: identification is unreliable there.
+  its wheel and runs offline; its ISO 639-1 labels) names another language. Outputs under
+  ``MIN_LANGID_CHARS`` characters, and languages the model does not know, are not judged.
 - ``copy``: the output equals the source once case, punctuation and spacing are ignored (the
   model copied instead of translating). Sources of fewer than ``MIN_COPY_WORDS`` words are not
   judged, since names and numbers are legitimately copied.
@@ -20,7 +20,6 @@ import re
 from collections.abc import Collection
 from typing import Any
 
-from hybridir.languages import LANGUAGE_NAMES
 from hybridir.translate.cache import Translation
 
 FILTERS = ("empty", "truncated", "length_ratio", "wrong_language", "copy")
@@ -55,18 +54,19 @@ def _identifier() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(sorted(set(LANGUAGE_NAMES) & set(identifier.labels)))
+    # Its two-letter (ISO 639-1) labels only: dialect labels such as wuu would take Chinese text.
+    identifier.set_languages([label for label in identifier.nb_classes if len(label) == 2])
     return identifier
 
 
 def detect_language(text: str) -> str:
-    """The most likely of the toolkit's languages for ``text`` (ISO 639-1)."""
+    """The most likely language of ``text`` (ISO 639-1) among py3langid's."""
     return str(_identifier().classify(text)[0])
 
 
 def wrong_language(output: str, language: str) -> bool:
     """Whether ``output`` is identifiably not in ``language``."""
-    if len(output.strip()) < MIN_LANGID_CHARS:
+    if len(output.strip()) < MIN_LANGID_CHARS or language not in _identifier().nb_classes:
         return False
     return detect_language(output) != language
 

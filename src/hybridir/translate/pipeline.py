@@ -29,7 +29,7 @@ from typing import Any
 from hybridir.data.parallel import ParallelExample, ParallelText, read_jsonl, write_jsonl
 from hybridir.data.sources import cache_dir
 from hybridir.errors import UserError
-from hybridir.languages import LANGUAGE_NAMES, split_language_list
+from hybridir.languages import check_language_code, split_language_list
 from hybridir.translate.cache import Translation, TranslationCache
 from hybridir.translate.engine import Translator, model_key
 from hybridir.translate.filters import FILTERS, failed_filters
@@ -67,9 +67,7 @@ class TranslateConfig:
         if requested is None:
             raise UserError("no target languages: pass --languages, e.g. de,es,ar,zh")
         for code in [self.source_language, *requested]:
-            if code not in LANGUAGE_NAMES:
-                known = ", ".join(LANGUAGE_NAMES)
-                raise UserError(f"unknown language code {code!r}: use ISO 639-1 codes, one of {known}")
+            check_language_code(code)
         targets = [code for code in dict.fromkeys(requested) if code != self.source_language]
         if not targets:
             raise UserError(
