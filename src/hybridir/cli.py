@@ -30,6 +30,12 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--context", default="sentence", choices=("sentence", "paragraph"))
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--max-length", type=int, help="max tokens per text (default: the model's)")
+    p.add_argument(
+        "--precision",
+        default="auto",
+        choices=("auto", "bf16", "fp32"),
+        help="dense encoding precision (auto: bf16 autocast where the hardware does bf16 natively)",
+    )
     miracl = p.add_argument_group("MIRACL")
     miracl.add_argument(
         "--corpus", help="MIRACL corpus: JSONL (docid, title, text) or a folder of <lang>.jsonl"
@@ -56,6 +62,7 @@ def _run_eval(args: argparse.Namespace) -> None:
             context=args.context,
             batch_size=args.batch_size,
             max_length=args.max_length,
+            precision=args.precision,
         )
     )
     print(format_summary_table(metrics))
@@ -91,6 +98,9 @@ _TRAIN_HELP = {
     "language_weights": "uniform | size | temperature:T",
     "batch_size": "global batch size (pairs per optimizer step)",
     "cached_loss": "GradCache-style loss: large batches in fixed memory",
+    "bf16": "bf16 autocast (default: on where the hardware does bf16 natively; --no-bf16 for fp32)",
+    "length_sorted": "encode each batch in length-sorted micro-batches (same loss, no padding waste)",
+    "micro_batch_size": "rows per length-sorted micro-batch",
     "freeze_embeddings": "freeze the token-embedding matrix (faster on CPU)",
     "resume": "continue the run in --out from its latest checkpoint",
     "log_batches": "write every batch's kind and (q lang, p lang, id) to batches.jsonl",
@@ -113,7 +123,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     for field in fields(TrainConfig):
         flag = "--" + field.name.replace("_", "-")
         kind = field.type if isinstance(field.type, type) else str(field.type)
-        if kind in (bool, "bool"):
+        if kind in (bool, "bool", "bool | None"):
             p.add_argument(
                 flag,
                 dest=field.name,

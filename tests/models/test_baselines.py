@@ -43,4 +43,5 @@ def test_use_vectors_and_translation_pair() -> None:
     assert vectors.shape == (3, 512) and vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
-    assert "el" in scorer.notes[0].split(";")[1]
+    supported, rest = scorer.notes[0].split(";")
+    assert " th," in supported and " el," not in supported and "other languages" in rest

@@ -1,4 +1,8 @@
-"""The cached (GradCache-style) loss gives the uncached loss's value and gradients, chunk by chunk."""
+"""The cached (GradCache-style) loss gives the uncached loss's value and gradients, chunk by chunk.
+
+Both sides use sentence-transformers' own losses here (``length_sorted=False``); the
+length-sorted variants are checked against them in ``test_losses.py``.
+"""
 
 from __future__ import annotations
 
@@ -34,8 +38,10 @@ def _loss_and_grads(encoder: Path, **changes) -> tuple[float, dict[str, torch.Te
 
 
 def test_cached_loss_matches_uncached_gradients(deterministic_encoder: Path) -> None:
-    loss, grads = _loss_and_grads(deterministic_encoder)
-    cached_loss, cached_grads = _loss_and_grads(deterministic_encoder, cached_loss=True, mini_batch_size=3)
+    loss, grads = _loss_and_grads(deterministic_encoder, length_sorted=False)
+    cached_loss, cached_grads = _loss_and_grads(
+        deterministic_encoder, length_sorted=False, cached_loss=True, mini_batch_size=3
+    )
     assert cached_loss == pytest.approx(loss, rel=1e-6)
     assert grads.keys() == cached_grads.keys()
     assert any(g.abs().max() > 0 for g in grads.values())

@@ -28,6 +28,7 @@ class EvalConfig:
     max_length: int | None = None
     block_size: int = 256
     show_progress: bool = True
+    precision: str = "auto"  # auto | bf16 | fp32 (dense encoders; see hybridir.precision)
 
 
 def run_lareqa_eval(config: EvalConfig) -> dict[str, Any]:
@@ -38,6 +39,7 @@ def run_lareqa_eval(config: EvalConfig) -> dict[str, Any]:
         batch_size=config.batch_size,
         max_length=config.max_length,
         show_progress=config.show_progress,
+        precision=config.precision,
     )
     queries = [q.text for q in benchmark.questions]
     candidates = benchmark.candidate_texts(config.context)

@@ -26,6 +26,7 @@ import yaml
 
 from hybridir.errors import UserError
 from hybridir.languages import split_language_list
+from hybridir.precision import Precision
 from hybridir.training.config import TrainConfig, build_config, read_yaml
 
 BENCHMARKS = ("mlqa-r", "xquad-r")
@@ -83,6 +84,7 @@ class EvalOptions:
     batch_size: int = 64
     sample_fraction: float = 1.0  # < 1: a seeded sample of paragraphs of the test benchmark
     sample_seed: int = 0
+    precision: str = "auto"  # dense encoding: auto (bf16 where native) | bf16 | fp32
 
     def tag(self, benchmark: str) -> str:
         """Folder name of an evaluation; it changes whenever the evaluated data would."""
@@ -93,6 +95,8 @@ class EvalOptions:
             parts.append("+".join(split_language_list(self.languages) or []))
         if self.sample_fraction < 1.0:
             parts.append(f"sample{self.sample_fraction:g}s{self.sample_seed}")
+        if self.precision != "auto":
+            parts.append(self.precision)
         return "-".join(parts)
 
 
@@ -178,6 +182,8 @@ class ExperimentConfig:
                 raise UserError(f"train_fraction_by_language[{lang}] must be in [0, 1), got {fraction}")
         if not 0.0 < self.eval.sample_fraction <= 1.0:
             raise UserError(f"eval sample_fraction must be in (0, 1], got {self.eval.sample_fraction}")
+        if self.eval.precision not in {p.value for p in Precision}:
+            raise UserError(f"eval precision must be auto, bf16 or fp32, got {self.eval.precision!r}")
         if self.significance.permutations < 100:
             raise UserError("significance permutations must be at least 100")
         shared = sorted(CELL_FIELDS & set(self.train))

@@ -166,6 +166,7 @@ def _evaluate(model: str, benchmark: str, out: Path, experiment: ExperimentConfi
             languages=options.languages,
             context=options.context,
             batch_size=options.batch_size,
+            precision=options.precision,
         )
     )
     return "done"

@@ -14,6 +14,7 @@ from pathlib import Path
 from hybridir.encoding.base import Scorer
 from hybridir.errors import UserError
 from hybridir.models.e5_offline import HUB_NAME, MODEL_NAME, Q4_NOTE, ensure_offline_e5
+from hybridir.precision import Precision, resolve_precision
 
 BUILTIN_NAMES = (MODEL_NAME, "bm25", "use-m3")
 _E5_NAMES = {MODEL_NAME, HUB_NAME}
@@ -109,8 +110,13 @@ def load_scorer(
     batch_size: int = 64,
     max_length: int | None = None,
     show_progress: bool = True,
+    precision: Precision | str = Precision.AUTO,
 ) -> Scorer:
-    """Build the scorer for ``model`` (see the module docstring for the names it takes)."""
+    """Build the scorer for ``model`` (see the module docstring for the names it takes).
+
+    ``precision`` applies to dense models (``auto``: bf16 autocast where the hardware does bf16
+    natively, see :mod:`hybridir.precision`); BM25 and USE ignore it.
+    """
     name = model.strip()
     if name.lower() == "bm25":
         from hybridir.models.bm25 import BM25Scorer
@@ -144,6 +150,7 @@ def load_scorer(
         max_length=max_length,
         show_progress=show_progress,
         notes=notes,
+        precision=resolve_precision(precision, encoder.device.type),
     )
 
 

@@ -24,6 +24,7 @@ from sentence_transformers.sentence_transformer.training_args import SentenceTra
 
 from hybridir.errors import UserError
 from hybridir.training.config import TrainConfig
+from hybridir.training.losses import LengthSortedCachedMNRL, LengthSortedMNRL
 from hybridir.training.model_loading import has_accelerator
 
 
@@ -69,14 +70,18 @@ def validation_batch_size(smallest_language: int, config: TrainConfig, processes
 
 
 def build_loss(model: SentenceTransformer, config: TrainConfig, processes: int) -> torch.nn.Module:
-    """InfoNCE with in-batch negatives (cached for big batches), gathered across ranks when distributed."""
-    scale = 1.0 / config.temperature
-    gather = processes > 1
+    """InfoNCE with in-batch negatives (cached for big batches), gathered across ranks when distributed.
+
+    With ``length_sorted`` (the default) each batch is encoded in length-sorted micro-batches
+    (:mod:`hybridir.training.losses`): the same loss and gradients with far less padding.
+    """
+    options = {"scale": 1.0 / config.temperature, "gather_across_devices": processes > 1}
     if config.cached_loss:
-        return CachedMultipleNegativesRankingLoss(
-            model, scale=scale, mini_batch_size=config.mini_batch_size, gather_across_devices=gather
-        )
-    return MultipleNegativesRankingLoss(model, scale=scale, gather_across_devices=gather)
+        cached = LengthSortedCachedMNRL if config.length_sorted else CachedMultipleNegativesRankingLoss
+        return cached(model, mini_batch_size=config.mini_batch_size, **options)
+    if config.length_sorted:
+        return LengthSortedMNRL(model, micro_batch_size=config.micro_batch_size, **options)
+    return MultipleNegativesRankingLoss(model, **options)
 
 
 def training_arguments(
@@ -95,7 +100,7 @@ def training_arguments(
         num_train_epochs=config.epochs,
         max_steps=config.max_steps,
         gradient_accumulation_steps=config.gradient_accumulation_steps,
-        bf16=config.bf16,
+        bf16=config.use_bf16("cuda" if has_accelerator() else "cpu"),
         eval_strategy="steps" if has_validation else "no",
         eval_steps=config.eval_steps,
         save_strategy="steps",

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from hybridir.errors import UserError
+from hybridir.precision import native_bf16
 
 # Settings that may differ between a run and its resumption without changing its result.
 POOLING_CHOICES = ("auto", "mean", "lasttoken", "cls")
@@ -45,7 +46,11 @@ class TrainConfig:
     gradient_accumulation_steps: int = 1
     cached_loss: bool = False  # GradCache-style loss: big batches in fixed memory
     mini_batch_size: int = 16  # chunk size of the cached loss
-    bf16: bool = False  # bf16 autocast; with LoRA the frozen base weights are also loaded in bf16
+    # bf16 autocast; unset = where the hardware does bf16 natively (hybridir.precision). Set true,
+    # with LoRA the frozen base weights are also loaded in bf16.
+    bf16: bool | None = None
+    length_sorted: bool = True  # encode each batch in length-sorted micro-batches: no padding waste
+    micro_batch_size: int = 16  # rows per length-sorted micro-batch (the cached loss uses mini_batch_size)
     pooling: str = "auto"  # auto | mean | lasttoken | cls (auto: see training/model_loading.py)
     query_instruction: str = ""  # prefix for questions, e.g. for LLM embedders; "" = the model's prompts
     lora_r: int = 0  # LoRA rank; 0 = full fine-tuning
@@ -90,9 +95,14 @@ class TrainConfig:
             "logging_steps",
             "gradient_accumulation_steps",
             "mini_batch_size",
+            "micro_batch_size",
         ):
             if getattr(self, name) < 1:
                 raise UserError(f"--{name.replace('_', '-')} must be at least 1")
+
+    def use_bf16(self, device: str) -> bool:
+        """Whether training autocasts to bf16 on ``device``: as set, or where bf16 is native."""
+        return self.bf16 if self.bf16 is not None else native_bf16(device)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -9,7 +9,7 @@
 - ``--lora-r`` > 0 injects LoRA adapters (peft, through the transformers integration that
   sentence-transformers checkpoints use); :func:`merge_lora` folds them into the base weights
   before the final save, so ``<run>/model`` loads as a plain model.
-- ``--bf16`` with LoRA also loads the frozen base weights in bf16 (they never get updated, so
+- ``--bf16`` (set, not auto) with LoRA also loads the frozen base weights in bf16 (never updated, so
   fp32 master copies would only cost memory); the adapters stay fp32.
 """
 
@@ -45,7 +45,8 @@ def load_model(config: TrainConfig) -> tuple[SentenceTransformer, list[str]]:
     stacks every rank's copy of a large model on GPU 0 first.
     """
     path, notes = resolve_model_path(config.model)
-    model_kwargs: dict[str, Any] = {"dtype": torch.bfloat16} if config.bf16 and config.lora_r > 0 else {}
+    bf16_base = config.bf16 is True and config.lora_r > 0
+    model_kwargs: dict[str, Any] = {"dtype": torch.bfloat16} if bf16_base else {}
     device = f"cuda:{os.environ.get('LOCAL_RANK', '0')}" if has_accelerator() else "cpu"
     if _is_sentence_transformers_model(path):
         model = SentenceTransformer(path, device=device, model_kwargs=model_kwargs or None)
