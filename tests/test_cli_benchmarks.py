@@ -121,3 +121,22 @@ def test_lareqa_folder_with_any_language_and_a_stray_file(capsys, shared_data: P
     metrics = json.loads((tmp_path / "o" / "metrics.json").read_text())
     assert metrics["languages"] == ["en", "ca"]
     assert "note: notes.json left out: 'notes' is no language code" in out
+
+
+def test_data_prepare_knows_the_new_sets(capsys, shared_data: Path) -> None:
+    if not all((shared_data / name).is_dir() for name in ("tatoeba", "cmrc2018", "arcd")):
+        pytest.skip("new data sets not in the shared data")
+    code, out, _ = _run(capsys, "data", "prepare", "tatoeba", "cmrc2018", "arcd")
+    assert code == 0
+    assert [line.split(":")[0] for line in out.splitlines()] == ["tatoeba", "cmrc2018", "arcd"]
+    code, _, err = _run(capsys, "data", "prepare", "squad")
+    _one_line_error(code, err, "unknown data set 'squad'")
+
+
+def test_download_sources_name_the_public_files() -> None:
+    from hybridir.data.sources import SOURCES
+
+    assert len(SOURCES["tatoeba"].files) == 40
+    assert SOURCES["tatoeba"].url("tatoeba.cmn-eng.cmn").endswith("/data/tatoeba/v1/tatoeba.cmn-eng.cmn")
+    assert SOURCES["cmrc2018"].url("cmrc2018_dev.json").endswith("/squad-style-data/cmrc2018_dev.json")
+    assert SOURCES["arcd"].files == ("arcd-test.json",)

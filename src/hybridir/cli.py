@@ -210,7 +210,7 @@ def _add_data(sub: argparse._SubParsersAction) -> None:
     prepare = data_sub.add_parser(
         "prepare", help="make data sets ready (default XQuAD-R, MLQA-R): download, else copy"
     )
-    prepare.add_argument("names", nargs="*", choices=DATA_SETS, metavar="NAME", help=", ".join(DATA_SETS))
+    prepare.add_argument("names", nargs="*", default=[], metavar="NAME", help=", ".join(DATA_SETS))
     prepare.add_argument("--fallback", help="local folder laid out like shared/data, used when offline")
     prepare.set_defaults(func=_run_prepare)
 

@@ -208,6 +208,8 @@ def prepare_benchmarks(names: tuple[str, ...], fallback: Path | None = None) -> 
 
     Returns one line per data set saying where it is and how it got there.
     """
+    for name in names:
+        source(name)  # an unknown name fails before any download
     lines = []
     for name in names:
         try:
