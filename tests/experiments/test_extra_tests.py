@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hybridir.drivers.tatoeba import _per_query as tatoeba_records
+from hybridir.drivers.tatoeba import per_query_records as tatoeba_records
 from hybridir.errors import UserError
 from hybridir.evaluation.tatoeba import score_pair, summarise
 from hybridir.experiments.config import Cell, baseline_dir, cell_dir, parse_experiment, read_experiment

@@ -42,7 +42,8 @@ def evaluate_pair(scorer: Scorer, pair: TatoebaPair) -> PairResult:
     return score_pair(pair.language, similarity, similarity.T)
 
 
-def _per_query(result: PairResult) -> list[dict[str, Any]]:
+def per_query_records(result: PairResult) -> list[dict[str, Any]]:
+    """One record per sentence and direction: its nearest neighbour and whether it is right."""
     records = []
     for direction, predicted in (("xx->en", result.to_english), ("en->xx", result.from_english)):
         records += [
@@ -74,7 +75,7 @@ def run_tatoeba_eval(
     for pair in tqdm(tatoeba.pairs, desc="tatoeba", unit="language", disable=not show_progress):
         result = evaluate_pair(scorer, pair)
         results.append(result)
-        per_query += _per_query(result)
+        per_query += per_query_records(result)
     metrics = {
         "benchmark": "tatoeba",
         "model": model,
