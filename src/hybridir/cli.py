@@ -15,15 +15,24 @@ from pathlib import Path
 
 from hybridir.errors import UserError
 
-BENCHMARKS = ("xquad-r", "mlqa-r")  # LAReQA benchmarks; miracl is scored by its own driver
+PREPARED = ("xquad-r", "mlqa-r")  # what `hybridir data prepare` readies when no name is given
+DATA_SETS = ("xquad-r", "mlqa-r", "miracl", "tatoeba", "cmrc2018", "arcd")
 
 
 def _add_eval(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("eval", help="score a model on XQuAD-R / MLQA-R (mono, cross, multi, bias) or MIRACL")
+    p = sub.add_parser(
+        "eval",
+        help="score a model on XQuAD-R, MLQA-R, Tatoeba, CMRC 2018, ARCD, MIRACL or your own collection",
+    )
     p.add_argument(
         "--model", required=True, help="multilingual-e5-small, bm25, use-m3, an ST name, or a run folder"
     )
-    p.add_argument("--benchmark", default="xquad-r", choices=(*BENCHMARKS, "miracl"))
+    p.add_argument(
+        "--benchmark",
+        default="xquad-r",
+        help="xquad-r, mlqa-r, tatoeba, cmrc2018, arcd, miracl, or a folder with corpus.jsonl, "
+        "queries.jsonl and qrels.tsv",
+    )
     p.add_argument("--out", required=True, help="folder for metrics.json, report.md, per_query.jsonl")
     p.add_argument("--data-dir", help="folder of <lang>.json files (default: $HYBRIDIR_DATA or the cache)")
     p.add_argument("--languages", help="comma-separated subset, e.g. en,de,zh (queries and pool)")
@@ -49,10 +58,9 @@ def _run_eval(args: argparse.Namespace) -> None:
     if args.benchmark == "miracl":
         _run_miracl(args)
         return
-    from hybridir.drivers.evaluate import EvalConfig, run_lareqa_eval
-    from hybridir.reports.lareqa_report import format_summary_table
+    from hybridir.drivers.evaluate import EvalConfig, run_eval
 
-    metrics = run_lareqa_eval(
+    metrics, summary = run_eval(
         EvalConfig(
             model=args.model,
             benchmark=args.benchmark,
@@ -65,7 +73,7 @@ def _run_eval(args: argparse.Namespace) -> None:
             precision=args.precision,
         )
     )
-    print(format_summary_table(metrics))
+    print(summary)
     for note in metrics["notes"]:
         print(f"note: {note}")
     print(f"wrote {Path(args.out) / 'metrics.json'} and {Path(args.out) / 'report.md'}")
@@ -206,10 +214,13 @@ def _add_data(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("data", help="download or copy benchmark data into the cache")
     data_sub = p.add_subparsers(dest="data_command", required=True)
     download = data_sub.add_parser("download", help="download a data set from its public source")
-    download.add_argument("name", choices=("xquad-r", "mlqa-r", "miracl"))
+    download.add_argument("name", choices=DATA_SETS)
     download.add_argument("--to", help="target root folder (default: the user cache)")
     download.set_defaults(func=_run_download)
-    prepare = data_sub.add_parser("prepare", help="make XQuAD-R and MLQA-R ready: download, else copy")
+    prepare = data_sub.add_parser(
+        "prepare", help="make data sets ready (default XQuAD-R, MLQA-R): download, else copy"
+    )
+    prepare.add_argument("names", nargs="*", default=[], metavar="NAME", help=", ".join(DATA_SETS))
     prepare.add_argument("--fallback", help="local folder laid out like shared/data, used when offline")
     prepare.set_defaults(func=_run_prepare)
 
@@ -223,7 +234,8 @@ def _run_download(args: argparse.Namespace) -> None:
 def _run_prepare(args: argparse.Namespace) -> None:
     from hybridir.data.sources import prepare_benchmarks
 
-    for line in prepare_benchmarks(BENCHMARKS, Path(args.fallback) if args.fallback else None):
+    names = tuple(args.names) or PREPARED
+    for line in prepare_benchmarks(names, Path(args.fallback) if args.fallback else None):
         print(line)
 
 

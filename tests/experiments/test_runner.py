@@ -111,3 +111,22 @@ def test_grid_reuses_finished_cells_of_another_grid(shared_data: Path, tmp_path:
 
     with pytest.raises(UserError, match="no grid there"):
         run_experiment(tmp_path / "b.yaml", tmp_path / "x", reuse=[tmp_path / "missing"])
+
+
+def test_grid_with_an_extra_test_benchmark(shared_data: Path, tmp_path: Path) -> None:
+    if not (shared_data / "arcd").is_dir():
+        pytest.skip("no ARCD data")
+    model = build_tiny_model(tmp_path / "tiny")
+    grid = {"strategies": ["hybrid"], "directions": [{"train": "mlqa-r", "test": ["xquad-r", "arcd"]}]}
+    out = tmp_path / "out"
+    report = run_experiment(_write_config(tmp_path / "grid.yaml", model, grid), out)
+    cell = "mlqa-r-to-xquad-r__full__hybrid-a0.5__seed1"
+    assert ("baseline:bm25", "eval:arcd", "done") in _statuses(out)
+    assert (cell, "eval:arcd", "done") in _statuses(out)
+    metrics = json.loads((out / "cells" / cell / "eval-arcd" / "metrics.json").read_text())
+    assert metrics["passage"]["questions"] == 702
+    text = report.read_text()
+    assert "## Other test benchmarks" in text and "full data: arcd" in text
+    summary = json.loads((out / "summary.json").read_text())
+    assert {r["model"] for r in summary["extra_tests"]} == {"hybrid-a0.5", "bm25"}
+    assert any(name.endswith("__extra_tests.png") for name in summary["figures"])

@@ -8,7 +8,7 @@ import pytest
 from transformers import AutoTokenizer
 
 from hybridir.errors import UserError
-from hybridir.translate.codes import NLLB_CODES, LanguagePlan, plan_languages
+from hybridir.translate.codes import LanguagePlan, nllb_code, plan_languages
 
 
 class _VocabTokenizer:
@@ -27,15 +27,37 @@ class _VocabTokenizer:
         return self.vocab
 
 
-def test_every_toolkit_language_has_an_nllb_code() -> None:
-    benchmark_languages = "ar bn de el en es fa fi fr hi id it ja ko nl pl pt ru sw te th tr vi yo zh"
-    assert set(NLLB_CODES) == set(benchmark_languages.split())
-    assert (NLLB_CODES["de"], NLLB_CODES["zh"], NLLB_CODES["ar"], NLLB_CODES["hi"]) == (
-        "deu_Latn",
-        "zho_Hans",
-        "arb_Arab",
-        "hin_Deva",
-    )
+# FLORES-200 codes of the languages the project's benchmarks use, as NLLB-200's tokenizer spells them.
+_FLORES = (
+    "ar:arb_Arab bn:ben_Beng de:deu_Latn el:ell_Grek en:eng_Latn es:spa_Latn fa:pes_Arab fi:fin_Latn "
+    "fr:fra_Latn hi:hin_Deva id:ind_Latn it:ita_Latn ja:jpn_Jpan ko:kor_Hang nl:nld_Latn pl:pol_Latn "
+    "pt:por_Latn ru:rus_Cyrl sw:swh_Latn te:tel_Telu th:tha_Thai tr:tur_Latn vi:vie_Latn yo:yor_Latn "
+    "zh:zho_Hans"
+)
+
+
+def test_nllb_codes_of_the_benchmark_languages() -> None:
+    expected = dict(pair.split(":") for pair in _FLORES.split())
+    assert {lang: nllb_code(lang) for lang in expected} == expected
+
+
+def test_nllb_codes_are_derived_for_any_language() -> None:
+    assert nllb_code("ca") == "cat_Latn"  # in no table: ISO 639-3 and script from langcodes
+    assert nllb_code("uk") == "ukr_Cyrl"
+    assert nllb_code("pa") == "pan_Guru"
+    assert nllb_code("ast") == "ast_Latn"  # a project code with no ISO 639-1 form
+    assert nllb_code("ms") == "zsm_Latn"  # NLLB picks Standard Malay: a documented exception
+    with pytest.raises(UserError, match="unknown language code 'qq'"):
+        nllb_code("qq")
+
+
+def test_nllb_plan_for_a_language_outside_the_old_table() -> None:
+    tokenizer = _VocabTokenizer(["eng_Latn", "cat_Latn", "ukr_Cyrl"])
+    codes = plan_languages("facebook/nllb-200-distilled-600M", "m2m_100", tokenizer, "en", ["ca", "uk"])
+    assert codes.targets == {
+        "ca": LanguagePlan(forced_bos="cat_Latn"),
+        "uk": LanguagePlan(forced_bos="ukr_Cyrl"),
+    }
 
 
 def test_nllb_plan() -> None:

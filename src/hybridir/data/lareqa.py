@@ -21,7 +21,7 @@ import numpy as np
 
 from hybridir.data.sources import resolve_data_dir
 from hybridir.errors import UserError
-from hybridir.languages import is_language_code, select_languages
+from hybridir.languages import is_language_code, select_languages, to_project_code
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,7 @@ class LareqaBenchmark:
     questions: list[Question]
     candidates: list[Candidate]
     relevant: list[np.ndarray]
+    notes: list[str] = field(default_factory=list)  # what was left out, and why
     question_language: np.ndarray = field(init=False)
     candidate_language: np.ndarray = field(init=False)
 
@@ -134,6 +135,18 @@ def available_languages(folder: Path) -> list[str]:
     return sorted(p.stem for p in folder.glob("*.json") if is_language_code(p.stem))
 
 
+def unrecognised_files(folder: Path) -> list[str]:
+    """One note per ``*.json`` file of a LAReQA folder whose name is no project language code."""
+    notes = []
+    for path in sorted(folder.glob("*.json")):
+        if is_language_code(path.stem):
+            continue
+        mapped = to_project_code(path.stem)
+        hint = f" (rename it {mapped}.json to use it)" if mapped else ""
+        notes.append(f"{path.name} left out: {path.stem!r} is no language code{hint}")
+    return notes
+
+
 def load_paragraphs(folder: Path, languages: Sequence[str]) -> dict[str, list[ParagraphRecord]]:
     """Paragraph records per language, read from ``<folder>/<lang>.json``."""
     return {lang: read_lareqa_file(folder / f"{lang}.json") for lang in languages}
@@ -169,4 +182,4 @@ def load_lareqa(
                 question_rows.append(Question(qid, lang, text))
                 answers.setdefault(qid, []).append(offset + min(sentence_index, len(record.sentences) - 1))
     relevant = [np.array(sorted(answers[q.qid]), dtype=np.int64) for q in question_rows]
-    return LareqaBenchmark(name, chosen, question_rows, candidates, relevant)
+    return LareqaBenchmark(name, chosen, question_rows, candidates, relevant, unrecognised_files(folder))

@@ -21,6 +21,9 @@ from hybridir.errors import UserError
 
 _LAREQA = "https://raw.githubusercontent.com/google-research-datasets/lareqa"
 _ANSERINI_TOOLS = "https://raw.githubusercontent.com/castorini/anserini-tools"
+_LASER = "https://raw.githubusercontent.com/facebookresearch/LASER"
+_CMRC2018 = "https://raw.githubusercontent.com/ymcui/cmrc2018"
+_SOQAL = "https://raw.githubusercontent.com/husseinmozannar/SOQAL"
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,29 @@ MIRACL_DEV_LANGUAGES = (
     "yo",
     "zh",
 )
+# The 20 Tatoeba languages the project evaluates (LASER has 112), as ISO 639-3 codes in its file names.
+TATOEBA_FILE_CODES = [
+    "ara",
+    "ben",
+    "cmn",
+    "deu",
+    "ell",
+    "fin",
+    "fra",
+    "hin",
+    "ind",
+    "jpn",
+    "kor",
+    "pes",
+    "ron",
+    "rus",
+    "spa",
+    "swh",
+    "tel",
+    "tha",
+    "tur",
+    "vie",
+]
 
 SOURCES: dict[str, DataSource] = {
     "xquad-r": DataSource(
@@ -83,6 +109,24 @@ SOURCES: dict[str, DataSource] = {
         ),
         _ANSERINI_TOOLS + "/5b819c1a45c8a0a3ec9426f476694f44a29dfaf3/topics-and-qrels/{file}",
         "Apache-2.0",
+    ),
+    "tatoeba": DataSource(
+        "tatoeba",
+        tuple(f"tatoeba.{code}-eng.{side}" for code in TATOEBA_FILE_CODES for side in (code, "eng")),
+        _LASER + "/74bc6ae7ffb7cba670fe0f428d0ede9f666fb821/data/tatoeba/v1/{file}",
+        "CC BY 2.0 FR (Tatoeba)",
+    ),
+    "cmrc2018": DataSource(
+        "cmrc2018",
+        ("cmrc2018_dev.json",),
+        _CMRC2018 + "/c0eb1b6ba219847457e6af3180da722bbeb656af/squad-style-data/{file}",
+        "CC BY-SA 4.0",
+    ),
+    "arcd": DataSource(
+        "arcd",
+        ("arcd-test.json",),
+        _SOQAL + "/1229d34aa2b7a0b9a2e4858c9268e68f45d7e3c4/data/{file}",
+        "MIT",
     ),
 }
 
@@ -164,6 +208,8 @@ def prepare_benchmarks(names: tuple[str, ...], fallback: Path | None = None) -> 
 
     Returns one line per data set saying where it is and how it got there.
     """
+    for name in names:
+        source(name)  # an unknown name fails before any download
     lines = []
     for name in names:
         try:

@@ -1,4 +1,11 @@
-"""The LAReQA evaluation driver: model + benchmark -> scores -> metrics.json, report.md, per_query.jsonl."""
+"""The evaluation driver: model + benchmark -> scores -> metrics.json, report.md, per_query.jsonl.
+
+One evaluator (:func:`hybridir.evaluation.lareqa.evaluate_lareqa`) scores every benchmark made
+of questions, candidates with a language, and relevance: XQuAD-R and MLQA-R, a user's own
+collection (``--benchmark PATH``) and the sentence level of CMRC 2018 and ARCD all become a
+:class:`~hybridir.data.lareqa.LareqaBenchmark` and go through :func:`score_benchmark`. Tatoeba
+(nearest-neighbour accuracy) and MIRACL (a hub-sized corpus through FAISS) have their own drivers.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +14,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hybridir.data.lareqa import load_lareqa
+from hybridir.data.collection import collection_benchmark, read_collection
+from hybridir.data.lareqa import LareqaBenchmark, load_lareqa
+from hybridir.data.native_qa import NATIVE_SETS
+from hybridir.encoding.base import Scorer
 from hybridir.encoding.faiss_search import large_pool_scorer_if_needed
-from hybridir.evaluation.lareqa import evaluate_lareqa
+from hybridir.errors import UserError
+from hybridir.evaluation.lareqa import LareqaResult, evaluate_lareqa
 from hybridir.models.registry import load_scorer
-from hybridir.reports.lareqa_report import write_lareqa_outputs
+from hybridir.reports.lareqa_report import format_summary_table, write_lareqa_outputs
+
+LAREQA_BENCHMARKS = ("xquad-r", "mlqa-r")
+NAMED_BENCHMARKS = (*LAREQA_BENCHMARKS, *NATIVE_SETS, "tatoeba", "miracl")
 
 
 @dataclass
 class EvalConfig:
-    """What to evaluate, on which benchmark, and where to write the results."""
+    """What to evaluate, on which benchmark (a name or a collection folder), and where to write."""
 
     model: str
     benchmark: str = "xquad-r"
@@ -31,20 +45,40 @@ class EvalConfig:
     precision: str = "auto"  # auto | bf16 | fp32 (dense encoders; see hybridir.precision)
 
 
-def run_lareqa_eval(config: EvalConfig) -> dict[str, Any]:
-    """Evaluate ``config.model`` on a LAReQA benchmark; return the metrics dict that was written."""
-    benchmark = load_lareqa(config.benchmark, config.data_dir, config.languages)
-    scorer = load_scorer(
+def benchmark_kind(benchmark: str) -> str:
+    """``lareqa``, ``native``, ``tatoeba``, ``miracl`` or ``collection`` (a folder), else a UserError."""
+    if benchmark in LAREQA_BENCHMARKS:
+        return "lareqa"
+    if benchmark in NATIVE_SETS:
+        return "native"
+    if benchmark in ("tatoeba", "miracl"):
+        return benchmark
+    if Path(benchmark).is_dir():
+        return "collection"
+    raise UserError(
+        f"unknown benchmark {benchmark!r}: name one of {', '.join(NAMED_BENCHMARKS)}, "
+        "or give a folder holding corpus.jsonl, queries.jsonl and qrels.tsv"
+    )
+
+
+def load_config_scorer(config: EvalConfig) -> Scorer:
+    """The scorer of ``config.model`` with the config's batch size and length."""
+    return load_scorer(
         config.model,
         batch_size=config.batch_size,
         max_length=config.max_length,
         show_progress=config.show_progress,
         precision=config.precision,
     )
+
+
+def score_benchmark(
+    benchmark: LareqaBenchmark, scorer: Scorer, config: EvalConfig, cache_key: str
+) -> tuple[LareqaResult, dict[str, float]]:
+    """Encode a benchmark's texts and score every pool; returns the result and its timing."""
     queries = [q.text for q in benchmark.questions]
     candidates = benchmark.candidate_texts(config.context)
     scorer = large_pool_scorer_if_needed(scorer, candidates)
-    cache_key = f"{config.benchmark}|{','.join(benchmark.languages)}|{config.context}"
     started = time.perf_counter()
     scorer.prepare(queries, candidates, cache_key=cache_key)
     prepare_s = time.perf_counter() - started
@@ -55,6 +89,12 @@ def run_lareqa_eval(config: EvalConfig) -> dict[str, Any]:
     timing.setdefault("encode_s", prepare_s)
     timing["score_s"] = result.score_s + result.metric_s  # everything after encoding
     timing["metric_s"] = result.metric_s
+    return result, timing
+
+
+def _evaluate_benchmark(config: EvalConfig, benchmark: LareqaBenchmark, cache_key: str) -> dict[str, Any]:
+    scorer = load_config_scorer(config)
+    result, timing = score_benchmark(benchmark, scorer, config, cache_key)
     metrics = {
         "benchmark": config.benchmark,
         "model": config.model,
@@ -64,7 +104,52 @@ def run_lareqa_eval(config: EvalConfig) -> dict[str, Any]:
         "num_candidates": len(benchmark.candidates),
         **result.to_metrics_dict(),
         "timing": timing,
-        "notes": list(scorer.notes),
+        "notes": [*scorer.notes, *benchmark.notes],
     }
     write_lareqa_outputs(Path(config.out), metrics, result.per_query)
     return metrics
+
+
+def run_lareqa_eval(config: EvalConfig) -> dict[str, Any]:
+    """Evaluate ``config.model`` on a LAReQA benchmark; return the metrics dict that was written."""
+    benchmark = load_lareqa(config.benchmark, config.data_dir, config.languages)
+    cache_key = f"{config.benchmark}|{','.join(benchmark.languages)}|{config.context}"
+    return _evaluate_benchmark(config, benchmark, cache_key)
+
+
+def run_collection_eval(config: EvalConfig) -> dict[str, Any]:
+    """Evaluate on a user's collection folder (``config.benchmark``): the LAReQA settings per language."""
+    collection = read_collection(config.benchmark)
+    benchmark = collection_benchmark(collection, config.languages)
+    folder = Path(config.benchmark).resolve()
+    cache_key = f"collection:{folder}|{','.join(benchmark.languages)}|{config.context}"
+    return _evaluate_benchmark(config, benchmark, cache_key)
+
+
+def run_eval(config: EvalConfig) -> tuple[dict[str, Any], str]:
+    """Evaluate on any benchmark but MIRACL; returns the metrics and a terminal summary."""
+    kind = benchmark_kind(config.benchmark)
+    if kind == "native":
+        from hybridir.drivers.native_qa import run_native_eval
+        from hybridir.reports.native_report import format_native_summary
+
+        metrics = run_native_eval(config)
+        return metrics, format_native_summary(metrics)
+    if kind == "tatoeba":
+        from hybridir.drivers.tatoeba import run_tatoeba_eval
+        from hybridir.reports.tatoeba_report import format_tatoeba_summary
+
+        metrics = run_tatoeba_eval(
+            config.model,
+            config.out,
+            config.languages,
+            config.data_dir,
+            batch_size=config.batch_size,
+            max_length=config.max_length,
+            show_progress=config.show_progress,
+        )
+        return metrics, format_tatoeba_summary(metrics)
+    if kind == "miracl":
+        raise UserError("MIRACL is evaluated by `hybridir eval --benchmark miracl` (it needs --corpus)")
+    metrics = run_collection_eval(config) if kind == "collection" else run_lareqa_eval(config)
+    return metrics, format_summary_table(metrics)

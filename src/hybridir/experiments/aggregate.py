@@ -29,6 +29,7 @@ from hybridir.experiments.config import (
     baseline_dir,
     cell_dir,
 )
+from hybridir.experiments.extra_tests import extra_test_rows
 from hybridir.experiments.queries import (
     METRIC_BY_KEY,
     METRICS,
@@ -85,6 +86,7 @@ class Summary:
     per_language: list[dict[str, Any]] = field(default_factory=list)
     cross_pairs: list[dict[str, Any]] = field(default_factory=list)
     imbalance: list[dict[str, Any]] = field(default_factory=list)
+    extra_tests: list[dict[str, Any]] = field(default_factory=list)  # see experiments.extra_tests
     data: list[dict[str, Any]] = field(default_factory=list)
     cost: dict[str, Any] = field(default_factory=dict)
     rank_distances: dict[tuple[str, str, str], np.ndarray] = field(default_factory=dict)
@@ -337,6 +339,7 @@ def summarize(experiment: ExperimentConfig, out: Path) -> Summary:
     """Aggregate whatever has finished in ``out`` (a partial grid gives a partial summary)."""
     groups, progress = collect_groups(experiment, out)
     summary = Summary(experiment.to_dict(), progress, data=_data_manifests(out), cost=_cost(out))
+    summary.extra_tests = extra_test_rows(experiment, out)
     if not groups:
         return summary
     summary.rows = _table_rows(experiment, groups)

@@ -10,6 +10,9 @@ size), so cells differ only along the axes. Example::
     alphas: [0.5]                   # one hybrid arm per alpha
     seeds: [1, 2, 3]
     directions: [{train: mlqa-r, test: xquad-r}, {train: xquad-r, test: mlqa-r}]
+    # or several test benchmarks: the first (LAReQA) gets the full analysis, the others
+    # (cmrc2018, arcd, tatoeba) their headline metrics with the same seeds and paired test:
+    #   directions: [{train: mlqa-r, test: [xquad-r, cmrc2018, arcd, tatoeba]}]
     reference: hybrid-a0.5          # the arm every other arm is tested against
     baselines: [untrained, bm25, use-m3]
     train_fraction_by_language: {hi: 0.1}   # optional: adds a "starved" variant beside "full"
@@ -30,6 +33,7 @@ from hybridir.precision import Precision
 from hybridir.training.config import TrainConfig, build_config, read_yaml
 
 BENCHMARKS = ("mlqa-r", "xquad-r")
+EXTRA_TESTS = ("cmrc2018", "arcd", "tatoeba")  # further test benchmarks a direction may list
 STRATEGIES = ("x-x", "x-x-mono", "x-y", "hybrid")
 UNTRAINED = "untrained"  # baseline name for the grid's base model, before training
 FULL, STARVED = "full", "starved"
@@ -39,10 +43,19 @@ CELL_FIELDS = frozenset({"train", "out", "sampling", "alpha", "seed", "resume", 
 
 @dataclass(frozen=True)
 class Direction:
-    """Train on one benchmark, test on another (or the same)."""
+    """Train on one benchmark, test on another (or the same), and on any ``extra_tests``.
+
+    The label (and so every cell id) names only the main test, so adding extra tests to a
+    grid keeps its finished cells.
+    """
 
     train: str
     test: str
+    extra_tests: tuple[str, ...] = ()
+
+    @property
+    def tests(self) -> tuple[str, ...]:
+        return (self.test, *self.extra_tests)
 
     @property
     def label(self) -> str:
@@ -98,6 +111,11 @@ class EvalOptions:
         if self.precision != "auto":
             parts.append(self.precision)
         return "-".join(parts)
+
+    def extra_tag(self, benchmark: str) -> str:
+        """Folder name of an extra test's evaluation (whole benchmark, all its languages)."""
+        paragraph = self.context != "sentence" and benchmark != "tatoeba"
+        return f"eval-{benchmark}" + ("-paragraph" if paragraph else "")
 
 
 @dataclass(frozen=True)
@@ -176,7 +194,18 @@ class ExperimentConfig:
         for direction in self.directions:
             for name in (direction.train, direction.test):
                 if name not in BENCHMARKS:
-                    raise UserError(f"unknown benchmark {name!r} in directions: use {', '.join(BENCHMARKS)}")
+                    raise UserError(
+                        f"unknown benchmark {name!r} in directions: train on and test first on "
+                        f"{', '.join(BENCHMARKS)}"
+                    )
+            for name in direction.extra_tests:
+                if name not in EXTRA_TESTS:
+                    raise UserError(
+                        f"unknown extra test benchmark {name!r}: after the first test, "
+                        f"use {', '.join(EXTRA_TESTS)}"
+                    )
+            if len(set(direction.tests)) != len(direction.tests):
+                raise UserError(f"direction {direction.label} lists a test benchmark twice")
         for lang, fraction in self.train_fraction_by_language.items():
             if not 0.0 <= float(fraction) < 1.0:
                 raise UserError(f"train_fraction_by_language[{lang}] must be in [0, 1), got {fraction}")
@@ -197,7 +226,9 @@ class ExperimentConfig:
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``experiment.yaml`` and ``summary.json``."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
-        data["directions"] = [{"train": d.train, "test": d.test} for d in self.directions]
+        data["directions"] = [
+            {"train": d.train, "test": list(d.tests) if d.extra_tests else d.test} for d in self.directions
+        ]
         data["eval"] = {f.name: getattr(self.eval, f.name) for f in fields(self.eval)}
         data["significance"] = {f.name: getattr(self.significance, f.name) for f in fields(self.significance)}
         return data
@@ -216,9 +247,17 @@ def _section(raw: Any, cls: type, where: str) -> Any:
 
 
 def _directions(raw: Any) -> list[Direction]:
+    """Directions from YAML; ``test`` is one benchmark or a list (the first is the main test)."""
+    shape = "directions must be a list of {train: BENCHMARK, test: BENCHMARK or [BENCHMARK, ...]}"
     if not isinstance(raw, list) or not all(isinstance(d, dict) and set(d) == {"train", "test"} for d in raw):
-        raise UserError("directions must be a list of {train: BENCHMARK, test: BENCHMARK}")
-    return [Direction(str(d["train"]), str(d["test"])) for d in raw]
+        raise UserError(shape)
+    directions = []
+    for d in raw:
+        tests = d["test"] if isinstance(d["test"], list) else [d["test"]]
+        if not tests:
+            raise UserError(shape)
+        directions.append(Direction(str(d["train"]), str(tests[0]), tuple(str(t) for t in tests[1:])))
+    return directions
 
 
 def parse_experiment(data: dict[str, Any]) -> ExperimentConfig:

@@ -4,7 +4,8 @@
 - per-language bars per model; cross-lingual mAP heatmaps side by side, and each arm's
   difference from the reference arm;
 - rank-distance distributions (per-query values, averaged over seeds);
-- with a starved data variant: each arm's change, starved minus full, per starved language.
+- with a starved data variant: each arm's change, starved minus full, per starved language;
+- with extra test benchmarks (CMRC 2018, ARCD, Tatoeba): their headline metrics per model.
 
 Each figure is drawn per (direction, data variant), the imbalance figure per direction; the
 function returns the files written.
@@ -13,6 +14,7 @@ function returns the files written.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -206,6 +208,29 @@ def imbalance_deltas(summary: Summary, direction: str, path: Path) -> Path | Non
     return _save(figure, path)
 
 
+def extra_test_bars(rows: list[dict[str, Any]], direction: str, variant: str, path: Path) -> Path | None:
+    """One panel per extra test benchmark: its first metric per model, mean ± std over seeds."""
+    chosen = [r for r in rows if (r["direction"], r["variant"]) == (direction, variant)]
+    benchmarks = list(dict.fromkeys(r["benchmark"] for r in chosen))
+    if not benchmarks:
+        return None
+    figure = Figure(figsize=(4.0 * len(benchmarks), 3.6))
+    for index, benchmark in enumerate(benchmarks):
+        axis = figure.add_subplot(1, len(benchmarks), index + 1)
+        first = next(r["metric"] for r in chosen if r["benchmark"] == benchmark)
+        bars = [r for r in chosen if r["benchmark"] == benchmark and r["metric"] == first]
+        x = np.arange(len(bars))
+        errors = [r["std"] or 0.0 for r in bars]
+        colors = ["tab:blue" if r["kind"] == "arm" else "tab:gray" for r in bars]
+        axis.bar(x, [r["mean"] for r in bars], yerr=errors, color=colors, capsize=3)
+        axis.set_xticks(x, [r["model"] + (" *" if r.get("significant") else "") for r in bars], rotation=30)
+        axis.set_title(f"{benchmark}: {bars[0]['label']}", fontsize=9)
+        axis.set_ylim(0.0, 1.0)
+        axis.grid(axis="y", alpha=0.3)
+    figure.suptitle(f"{direction} ({variant}): mean ± std over seeds; *: Holm-adjusted p < 0.05 vs reference")
+    return _save(figure, path)
+
+
 def write_figures(summary: Summary, folder: Path, reference: str) -> list[Path]:
     """Draw every figure the summary supports into ``folder``; return their paths.
 
@@ -225,4 +250,7 @@ def write_figures(summary: Summary, folder: Path, reference: str) -> list[Path]:
         )
     for direction in dict.fromkeys(direction for direction, _ in _panels(summary)):
         written.append(imbalance_deltas(summary, direction, folder / f"{direction}__imbalance.png"))
+    for direction, variant in dict.fromkeys((r["direction"], r["variant"]) for r in summary.extra_tests):
+        path = folder / f"{direction}__{variant}__extra_tests.png"
+        written.append(extra_test_bars(summary.extra_tests, direction, variant, path))
     return [path for path in written if path is not None]

@@ -9,6 +9,7 @@ from typing import Any
 
 from hybridir.experiments.aggregate import Summary, summarize
 from hybridir.experiments.config import ExperimentConfig
+from hybridir.experiments.extra_tests import extra_test_tables
 from hybridir.experiments.figures import write_figures
 from hybridir.experiments.queries import METRIC_BY_KEY, METRICS
 
@@ -165,6 +166,13 @@ def render_report(summary: Summary, experiment: ExperimentConfig, figures: Seque
         "within each table (all arms x metrics). Zero-shot rows are not tested.",
     ]
     lines += ["", "## Results", *_main_tables(summary, experiment.reference)]
+    if summary.extra_tests:
+        lines += ["", "## Other test benchmarks", ""]
+        lines.append(
+            "Whole benchmarks, all their languages; the same seeds, reference arm and paired test "
+            "(over questions, or Tatoeba sentences per direction), Holm-adjusted within each table."
+        )
+        lines += extra_test_tables(summary.extra_tests, experiment.reference, MARK)
     lines += _imbalance_table(summary, experiment.train_fraction_by_language)
     lines += _data_lines(summary)
     lines += _cost_lines(summary)
@@ -176,7 +184,8 @@ def render_report(summary: Summary, experiment: ExperimentConfig, figures: Seque
 def write_outputs(experiment: ExperimentConfig, out: Path) -> Path:
     """Write summary.json, figures/ and report.md for what has finished in ``out``; return report.md."""
     summary = summarize(experiment, out)
-    figures = write_figures(summary, out / "figures", experiment.reference) if summary.rows else []
+    drawn = summary.rows or summary.extra_tests
+    figures = write_figures(summary, out / "figures", experiment.reference) if drawn else []
     relative = [str(path.relative_to(out)) for path in figures]
     payload = {**summary.to_json(), "figures": relative}
     (out / "summary.json").write_text(

@@ -8,7 +8,8 @@ Folder layout::
     <out>/eval-data/                      the paragraph sample of a test benchmark, when sampled
     <out>/baselines/<name>/<eval tag>/    zero-shot evaluations (untrained model, bm25, use-m3)
     <out>/cells/<cell id>/train/          the training run (``train/model`` is the trained model)
-    <out>/cells/<cell id>/<eval tag>/     its evaluation (metrics.json, per_query.jsonl)
+    <out>/cells/<cell id>/<eval tag>/     its evaluation (metrics.json, per_query.jsonl), one folder
+                                          per test benchmark of its direction
     <out>/summary.json, report.md, figures/
 
 A stage whose output exists is skipped, and a training with checkpoints resumes, so a killed
@@ -31,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from hybridir.drivers.evaluate import EvalConfig, run_lareqa_eval
+from hybridir.drivers.evaluate import EvalConfig, run_eval, run_lareqa_eval
 from hybridir.errors import UserError
 from hybridir.experiments.config import (
     Cell,
@@ -172,6 +173,23 @@ def _evaluate(model: str, benchmark: str, out: Path, experiment: ExperimentConfi
     return "done"
 
 
+def _evaluate_extra(model: str, benchmark: str, out: Path, experiment: ExperimentConfig) -> str:
+    """Evaluate ``model`` on an extra test benchmark (whole, all languages) unless done."""
+    if (out / "metrics.json").is_file():
+        return "skipped"
+    options = experiment.eval
+    run_eval(
+        EvalConfig(
+            model=model,
+            benchmark=benchmark,
+            out=str(out),
+            context=options.context,
+            batch_size=options.batch_size,
+        )
+    )
+    return "done"
+
+
 def _stage(status: StatusLog, cell: str, stage: str, work: Callable[[], str], log: Log) -> str:
     """Run one stage, log its outcome; a failure is logged, then stops the grid."""
     started = time.perf_counter()
@@ -231,6 +249,13 @@ def run_grid(experiment: ExperimentConfig, out: Path, log: Log = _print, reuse: 
             model = experiment.baseline_model(name)
             evaluate = partial(_evaluate, model, test, folder, experiment, eval_data[test])
             _stage(status, f"baseline:{name}", f"eval:{test}", evaluate, log)
+    extras = list(dict.fromkeys(t for d in experiment.directions for t in d.extra_tests))
+    for extra in extras:
+        for name in experiment.baselines:
+            folder = baseline_dir(out, name) / experiment.eval.extra_tag(extra)
+            log(f"baseline {name} on {extra}")
+            evaluate = partial(_evaluate_extra, experiment.baseline_model(name), extra, folder, experiment)
+            _stage(status, f"baseline:{name}", f"eval:{extra}", evaluate, log)
     cells = experiment.cells()
     started, ran = time.perf_counter(), 0
     for index, cell in enumerate(cells, 1):
@@ -252,8 +277,12 @@ def run_grid(experiment: ExperimentConfig, out: Path, log: Log = _print, reuse: 
         train = partial(_train_cell, config, train_dir, experiment.keep_checkpoints)
         trained = _stage(status, cell.id, "train", train, log)
         evaluate = partial(_evaluate, str(train_dir), test, folder / eval_tag, experiment, eval_data[test])
-        evaluated = _stage(status, cell.id, f"eval:{test}", evaluate, log)
-        ran += trained != "skipped" or evaluated != "skipped"
+        outcomes = [trained, _stage(status, cell.id, f"eval:{test}", evaluate, log)]
+        for extra in cell.direction.extra_tests:
+            extra_folder = folder / experiment.eval.extra_tag(extra)
+            evaluate = partial(_evaluate_extra, str(train_dir), extra, extra_folder, experiment)
+            outcomes.append(_stage(status, cell.id, f"eval:{extra}", evaluate, log))
+        ran += any(outcome != "skipped" for outcome in outcomes)
 
 
 def run_experiment(

@@ -1,4 +1,4 @@
-"""How each translation-model family names languages, mapped from the toolkit's ISO 639-1 codes.
+"""How each translation-model family names languages, derived for any of the project's language codes.
 
 - NLLB-200 (``facebook/nllb-200-*``): FLORES-200 codes such as ``deu_Latn``; the source code is set
   on the tokenizer and the target code is forced as the first generated token.
@@ -15,45 +15,57 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from hybridir.errors import UserError
+import langcodes
 
-NLLB_CODES: dict[str, str] = {
+from hybridir.errors import UserError
+from hybridir.languages import check_language_code
+
+# Where NLLB-200 (FLORES-200) names a language other than "<ISO 639-3>_<likely script>": it picks
+# one individual language of a macrolanguage (Standard Arabic, Iranian Persian, Swahili proper,
+# Standard Malay, ...) and writes Korean in Hangul. Everything else is derived by langcodes.
+NLLB_EXCEPTIONS: dict[str, str] = {
     "ar": "arb_Arab",
-    "bn": "ben_Beng",
-    "de": "deu_Latn",
-    "el": "ell_Grek",
-    "en": "eng_Latn",
-    "es": "spa_Latn",
+    "az": "azj_Latn",
     "fa": "pes_Arab",
-    "fi": "fin_Latn",
-    "fr": "fra_Latn",
-    "hi": "hin_Deva",
-    "id": "ind_Latn",
-    "it": "ita_Latn",
-    "ja": "jpn_Jpan",
     "ko": "kor_Hang",
-    "nl": "nld_Latn",
-    "pl": "pol_Latn",
-    "pt": "por_Latn",
-    "ru": "rus_Cyrl",
+    "lv": "lvs_Latn",
+    "mg": "plt_Latn",
+    "mn": "khk_Cyrl",
+    "ms": "zsm_Latn",
+    "nb": "nob_Latn",
+    "ne": "npi_Deva",
+    "no": "nob_Latn",
+    "om": "gaz_Latn",
+    "or": "ory_Orya",
+    "ps": "pbt_Arab",
+    "qu": "quy_Latn",
+    "sq": "als_Latn",
     "sw": "swh_Latn",
-    "te": "tel_Telu",
-    "th": "tha_Thai",
-    "tr": "tur_Latn",
-    "vi": "vie_Latn",
-    "yo": "yor_Latn",
+    "uz": "uzn_Latn",
+    "yi": "ydd_Hebr",
     "zh": "zho_Hans",
 }
 
-# Target tokens of multi-target opus-mt models that differ from both the ISO and the NLLB code.
-_MARIAN_EXTRA_TOKENS: dict[str, tuple[str, ...]] = {
-    "ar": ("ara",),
-    "fa": ("fas", "pes"),
-    "sw": ("swa",),
-    "zh": ("cmn_Hans", "cmn", "zho"),
-}
+
+@lru_cache(maxsize=1024)
+def nllb_code(language: str) -> str:
+    """The FLORES-200 code NLLB-200 uses for a project language code (``de`` -> ``deu_Latn``).
+
+    ISO 639-3 code and likely script come from langcodes (``maximize``); only the documented
+    :data:`NLLB_EXCEPTIONS` differ. A code that names no language is a one-line error.
+    """
+    check_language_code(language)
+    if language in NLLB_EXCEPTIONS:
+        return NLLB_EXCEPTIONS[language]
+    script = langcodes.Language.get(language, normalize=False).maximize().script
+    return f"{_alpha3(language)}_{script or 'Latn'}"
+
+
+# Target tokens of multi-target opus-mt models that are neither the ISO, the ISO 639-3 nor the NLLB code.
+_MARIAN_EXTRA_TOKENS: dict[str, tuple[str, ...]] = {"zh": ("cmn_Hans", "cmn")}
 _MARIAN_NAME = re.compile(r"opus-mt-(?:tc-big-|tc-)?([A-Za-z_]+)-([A-Za-z_]+)$")
 _MARIAN_TOKEN = re.compile(r"^>>.+<<$")
 
@@ -82,7 +94,12 @@ def _has_token(tokenizer: Any, token: str) -> bool:
 
 def _iso_matches(name_code: str, iso: str) -> bool:
     """Whether a code from an opus-mt model name (``de``, ``deu``, ``zh``) names ``iso``."""
-    return name_code.lower() in {iso, NLLB_CODES[iso][:3]}
+    return name_code.lower() in {iso, nllb_code(iso)[:3], _alpha3(iso)}
+
+
+def _alpha3(language: str) -> str:
+    """ISO 639-3 (terminology) code of a project language code (``de`` -> ``deu``)."""
+    return langcodes.Language.get(language, normalize=False).to_alpha3()
 
 
 def _marian_codes(model_name: str, tokenizer: Any, source: str, targets: Sequence[str]) -> ModelCodes:
@@ -97,7 +114,8 @@ def _marian_codes(model_name: str, tokenizer: Any, source: str, targets: Sequenc
     plans: dict[str, LanguagePlan] = {}
     if target_tokens:
         for lang in targets:
-            candidates = (lang, NLLB_CODES[lang], NLLB_CODES[lang][:3], *_MARIAN_EXTRA_TOKENS.get(lang, ()))
+            nllb = nllb_code(lang)
+            candidates = (lang, nllb, nllb[:3], _alpha3(lang), *_MARIAN_EXTRA_TOKENS.get(lang, ()))
             token = next((f">>{c}<<" for c in candidates if f">>{c}<<" in target_tokens), None)
             if token is None:
                 raise UserError(
@@ -133,14 +151,14 @@ def plan_languages(
     """
     if model_type == "marian":
         return _marian_codes(model_name, tokenizer, source, targets)
-    if _has_token(tokenizer, NLLB_CODES[source]):
-        family, source_code, token_of = "nllb", NLLB_CODES[source], NLLB_CODES.__getitem__
+    if _has_token(tokenizer, nllb_code(source)):
+        family, source_code, token_of = "nllb", nllb_code(source), nllb_code
     elif _has_token(tokenizer, f"__{source}__"):
         family, source_code, token_of = "m2m100", source, lambda iso: f"__{iso}__"
     else:
         raise UserError(
             f"{model_name} is not a supported translation model (its tokenizer has neither "
-            f"{NLLB_CODES[source]} nor __{source}__): use NLLB-200, M2M-100 or a MarianMT opus-mt model"
+            f"{nllb_code(source)} nor __{source}__): use NLLB-200, M2M-100 or a MarianMT opus-mt model"
         )
     missing = [lang for lang in targets if not _has_token(tokenizer, token_of(lang))]
     if missing:

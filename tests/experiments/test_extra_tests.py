@@ -1,0 +1,107 @@
+"""Extra test benchmarks of a grid: config, per-unit contributions, seed means and paired tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hybridir.drivers.tatoeba import per_query_records as tatoeba_records
+from hybridir.errors import UserError
+from hybridir.evaluation.tatoeba import score_pair, summarise
+from hybridir.experiments.config import Cell, baseline_dir, cell_dir, parse_experiment, read_experiment
+from hybridir.experiments.extra_tests import METRICS, extra_test_rows, extra_test_tables
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs" / "experiments"
+GRID = {
+    "train": {"max_steps": 2},
+    "strategies": ["x-x-mono", "hybrid"],
+    "seeds": [1, 2],
+    "directions": [{"train": "mlqa-r", "test": ["xquad-r", "arcd", "tatoeba"]}],
+    "baselines": ["bm25"],
+    "significance": {"permutations": 200},
+}
+
+
+def test_config_lists_several_tests_and_keeps_cell_ids() -> None:
+    experiment = parse_experiment(GRID)
+    direction = experiment.directions[0]
+    assert (direction.test, direction.extra_tests) == ("xquad-r", ("arcd", "tatoeba"))
+    assert experiment.cells()[0].id == "mlqa-r-to-xquad-r__full__x-x-mono__seed1"  # as with one test
+    assert experiment.to_dict()["directions"] == [{"train": "mlqa-r", "test": ["xquad-r", "arcd", "tatoeba"]}]
+    assert experiment.eval.extra_tag("arcd") == "eval-arcd"
+    with pytest.raises(UserError, match="unknown extra test benchmark 'squad'"):
+        parse_experiment({**GRID, "directions": [{"train": "mlqa-r", "test": ["xquad-r", "squad"]}]})
+    with pytest.raises(UserError, match="test first on"):
+        parse_experiment({**GRID, "directions": [{"train": "mlqa-r", "test": ["arcd", "xquad-r"]}]})
+    with pytest.raises(UserError, match="twice"):
+        parse_experiment({**GRID, "directions": [{"train": "mlqa-r", "test": ["xquad-r", "arcd", "arcd"]}]})
+
+
+def test_native_grid_config_is_valid() -> None:
+    experiment = read_experiment(CONFIGS / "native.yaml")
+    assert experiment.directions[0].extra_tests == ("cmrc2018", "arcd", "tatoeba")
+    assert [arm.label for arm in experiment.arms] == ["x-x-mono", "x-y", "hybrid-a0.5"]
+
+
+def _tatoeba_run(seed: int, quality: float) -> list[dict]:
+    """Per-query records of a made-up Tatoeba run: two languages of 3 and 5 pairs."""
+    rng = np.random.default_rng(seed)
+    results = []
+    for language, size in (("de", 3), ("te", 5)):
+        similarity = rng.random((size, size)) + quality * np.eye(size)
+        results.append(score_pair(language, similarity, similarity.T))
+    return results
+
+
+def test_tatoeba_contributions_add_up_to_the_reported_accuracy() -> None:
+    results = _tatoeba_run(0, 0.3)
+    records = [r for result in results for r in tatoeba_records(result)]
+    accuracy = summarise(results)["accuracy"]
+    by_key = {metric.key: sum(metric.contributions(records).values()) for metric in METRICS["tatoeba"]}
+    assert by_key["accuracy"] == pytest.approx(accuracy["mean"])
+    assert by_key["accuracy_to_en"] == pytest.approx(accuracy["xx->en"])
+    assert by_key["accuracy_from_en"] == pytest.approx(accuracy["en->xx"])
+
+
+def _write(folder: Path, records: list[dict]) -> None:
+    folder.mkdir(parents=True)
+    (folder / "metrics.json").write_text("{}")
+    (folder / "per_query.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+
+
+def _native(ap: list[float]) -> list[dict]:
+    return [
+        {"level": "sentence", "qid": f"q{i}", "ap": v, "recall@1": float(v == 1.0)} for i, v in enumerate(ap)
+    ] + [{"level": "passage", "qid": f"q{i}", "nDCG@10": v, "Recall@100": 1.0} for i, v in enumerate(ap)]
+
+
+def test_rows_seed_means_and_paired_test(tmp_path: Path) -> None:
+    experiment = parse_experiment(GRID)
+    direction = experiment.directions[0]
+    arms = {arm.label: arm for arm in experiment.arms}
+    strong, weak = [1.0] * 30, [1.0] * 10 + [0.5] * 20
+    for seed in (1, 2):
+        for label, ap, quality in (("hybrid-a0.5", strong, 5.0), ("x-x-mono", weak, 0.0)):
+            folder = cell_dir(tmp_path, Cell(direction, "full", arms[label], seed))
+            _write(folder / "eval-arcd", _native(ap))
+            records = [r for result in _tatoeba_run(seed, quality) for r in tatoeba_records(result)]
+            _write(folder / "eval-tatoeba", records)
+    _write(baseline_dir(tmp_path, "bm25") / "eval-arcd", _native([0.25] * 30))
+    rows = extra_test_rows(experiment, tmp_path)
+    arcd = {(r["model"], r["metric"]): r for r in rows if r["benchmark"] == "arcd"}
+    assert arcd[("hybrid-a0.5", "sentence_map")]["mean"] == pytest.approx(1.0)
+    assert arcd[("x-x-mono", "sentence_map")]["mean"] == pytest.approx((10 + 20 * 0.5) / 30)
+    assert arcd[("x-x-mono", "sentence_map")]["std"] == 0.0
+    assert arcd[("x-x-mono", "sentence_map")]["significant"]  # 20 of 30 questions lose 0.5
+    assert "p" not in arcd[("hybrid-a0.5", "sentence_map")]  # the reference is not tested
+    assert arcd[("bm25", "sentence_map")]["mean"] == pytest.approx(0.25)
+    assert arcd[("bm25", "sentence_map")]["kind"] == "baseline"
+    tatoeba = {(r["model"], r["metric"]): r for r in rows if r["benchmark"] == "tatoeba"}
+    assert tatoeba[("hybrid-a0.5", "accuracy")]["mean"] == pytest.approx(1.0)  # the diagonal wins
+    assert tatoeba[("x-x-mono", "accuracy")]["mean"] < 1.0
+    table = "\n".join(extra_test_tables(rows, "hybrid-a0.5", "†"))
+    assert "### mlqa-r-to-xquad-r, full data: arcd" in table
+    assert "| **hybrid-a0.5** | 1.000 ± 0.000 |" in table
