@@ -8,10 +8,10 @@ cached.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+from hybridir.core.files import atomic_write, write_json
 from hybridir.drivers.evaluate import EvalConfig, run_lareqa_eval
 from hybridir.reports.comparison import comparison_markdown
 from hybridir.training.config import TrainConfig
@@ -59,7 +59,7 @@ def run_quickstart(out: Path, max_steps: int | None = None, languages: str | Non
     table = comparison_markdown(results, unseen_languages=UNSEEN_LANGUAGES)
     notes = sorted({note for metrics in results.values() for note in metrics["notes"]})
     table += "".join(f"\n\nnote: {note}" for note in notes)
-    (out / "comparison.md").write_text(table + "\n", encoding="utf-8")
+    atomic_write(out / "comparison.md", table + "\n")
     summary = {label: {k: v for k, v in m.items() if k != "timing"} for label, m in results.items()}
-    (out / "comparison.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    write_json(out / "comparison.json", summary, ensure_ascii=True)
     return table

@@ -18,6 +18,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from hybridir.core.files import atomic_open
 from hybridir.experiments.aggregate import Summary
 from hybridir.experiments.queries import METRIC_BY_KEY
 
@@ -26,7 +27,8 @@ MAP_KEYS = ("mono_map", "cross_map", "multi_map")
 
 def _save(figure: Figure, path: Path) -> Path:
     FigureCanvasAgg(figure)
-    figure.savefig(path, dpi=120, bbox_inches="tight")
+    with atomic_open(path, "wb") as handle:
+        figure.savefig(handle, format=path.suffix.lstrip("."), dpi=120, bbox_inches="tight")
     return path
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from hybridir.core.files import atomic_write, write_json
 from hybridir.experiments.aggregate import Summary, summarize
 from hybridir.experiments.config import ExperimentConfig
 from hybridir.experiments.figures import write_figures
@@ -179,9 +179,7 @@ def write_outputs(experiment: ExperimentConfig, out: Path) -> Path:
     figures = write_figures(summary, out / "figures", experiment.reference) if summary.rows else []
     relative = [str(path.relative_to(out)) for path in figures]
     payload = {**summary.to_json(), "figures": relative}
-    (out / "summary.json").write_text(
-        json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    write_json(out / "summary.json", payload)
     report = out / "report.md"
-    report.write_text(render_report(summary, experiment, relative), encoding="utf-8")
+    atomic_write(report, render_report(summary, experiment, relative))
     return report

@@ -9,8 +9,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
-import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,8 @@ from typing import Any
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from hybridir.core.files import atomic_write
 
 CONTEXT_MODES = {
     "sentence": "each candidate sentence is encoded alone",
@@ -46,20 +46,6 @@ def _to_json(value: Any, indent: int | None = None) -> str:
         return json.dumps(value, ensure_ascii=False, allow_nan=False, indent=indent)
     except (TypeError, ValueError):
         return json.dumps(_json_safe(value), ensure_ascii=False, indent=indent)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(temporary, "xb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -218,11 +204,11 @@ def write_lareqa_outputs(
     """
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    _atomic_write(folder / "metrics.json", (_to_json(metrics, indent=2) + "\n").encode("utf-8"))
+    atomic_write(folder / "metrics.json", (_to_json(metrics, indent=2) + "\n").encode("utf-8"))
     lines = "".join(_to_json(record) + "\n" for record in per_query)
-    _atomic_write(folder / "per_query.jsonl", lines.encode("utf-8"))
-    _atomic_write(folder / "report.md", render_report(metrics).encode("utf-8"))
-    _atomic_write(folder / "crosslingual_map.png", render_heatmap(metrics))
+    atomic_write(folder / "per_query.jsonl", lines.encode("utf-8"))
+    atomic_write(folder / "report.md", render_report(metrics).encode("utf-8"))
+    atomic_write(folder / "crosslingual_map.png", render_heatmap(metrics))
 
 
 def format_summary_table(metrics: Mapping[str, Any]) -> str:

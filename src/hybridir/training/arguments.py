@@ -11,7 +11,6 @@ that as the size before splitting), and the loss gathers every rank's embeddings
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import torch
@@ -25,16 +24,6 @@ from sentence_transformers.sentence_transformer.training_args import SentenceTra
 from hybridir.errors import UserError
 from hybridir.training.config import TrainConfig
 from hybridir.training.model_loading import has_accelerator
-
-
-def world_size() -> int:
-    """Number of training processes, from the launcher's environment (1 when not launched)."""
-    return int(os.environ.get("WORLD_SIZE", "1"))
-
-
-def process_rank() -> int:
-    """This process's global rank, from the launcher's environment (0 when not launched)."""
-    return int(os.environ.get("RANK", "0"))
 
 
 def check_parallel_setup(config: TrainConfig, processes: int) -> None:

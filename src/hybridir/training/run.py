@@ -1,5 +1,4 @@
 """The training driver: config -> data -> sampler -> sentence-transformers Trainer -> run folder.
-
 Run folder layout (each stage's files, so every piece can be inspected or rerun alone)::
 
     <out>/config.yaml        resolved settings
@@ -18,7 +17,6 @@ share each global batch.
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +27,8 @@ from sentence_transformers import SentenceTransformer, SentenceTransformerTraine
 from transformers import EarlyStoppingCallback
 from transformers.trainer_utils import get_last_checkpoint
 
+from hybridir.core.files import atomic_folder, atomic_open, write_json
+from hybridir.core.process import process_rank, world_size
 from hybridir.data.parallel import ParallelCorpus, split_by_group
 from hybridir.data.readers import load_training_corpus
 from hybridir.errors import UserError
@@ -37,10 +37,8 @@ from hybridir.sampling.weights import parse_language_weights
 from hybridir.training.arguments import (
     build_loss,
     check_parallel_setup,
-    process_rank,
     training_arguments,
     validation_batch_size,
-    world_size,
 )
 from hybridir.training.batch_log import (
     RankSliceLog,
@@ -130,22 +128,12 @@ def _prepare_run_folder(out: Path, config: TrainConfig) -> str | None:
 
 
 def _save_final_model(model: SentenceTransformer, out: Path) -> Path:
-    """Merge LoRA adapters, save to a temporary folder, then rename: ``<out>/model`` is never half-written."""
+    """Merge LoRA adapters and save aside, then rename: ``<out>/model`` is never half-written."""
     merge_lora(model)
     final = out / "model"
-    partial = out / "model.partial"
-    shutil.rmtree(partial, ignore_errors=True)
-    model.save(str(partial))
-    if final.exists():
-        shutil.rmtree(final)
-    partial.rename(final)
+    with atomic_folder(final) as staging:
+        model.save(str(staging))
     return final
-
-
-def _write_json(path: Path, payload: dict[str, Any]) -> None:
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    partial.replace(path)
 
 
 def run_training(config: TrainConfig) -> Path:
@@ -219,12 +207,12 @@ def run_training(config: TrainConfig) -> Path:
             batch_records(plans["train"].planner, train_corpus, steps, config.gradient_accumulation_steps)
         )
         if config.log_batches:
-            with (out / "batches.jsonl").open("w", encoding="utf-8") as handle:
+            with atomic_open(out / "batches.jsonl") as handle:
                 handle.writelines(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
         final = _save_final_model(trainer.model, out)
         first_step = int(Path(resume_from).name.split("-")[-1]) if resume_from else 0
         pairs = (steps - first_step) * config.batch_size * config.gradient_accumulation_steps
-        _write_json(
+        write_json(
             out / "summary.json",
             {
                 "model": config.model,
