@@ -1,11 +1,12 @@
 """The training driver: config -> data -> sampler -> sentence-transformers Trainer -> run folder.
+
 Run folder layout (each stage's files, so every piece can be inspected or rerun alone)::
 
     <out>/config.yaml        resolved settings
     <out>/train_log.jsonl    loss / learning rate / eval loss per logging step
     <out>/batches.jsonl      with --log-batches: kind and (q lang, p lang, id) of every batch
     <out>/batches.rank{r}.jsonl  with --log-batches in a distributed run: rank r's slice of each batch
-    <out>/checkpoints/       periodic Trainer checkpoints (resume from the latest)
+    <out>/checkpoints/       periodic Trainer checkpoints (resume from the latest complete one)
     <out>/model/             the final (best) model, a sentence-transformers folder
     <out>/summary.json       steps, losses, wall time, realised mono/cross ratio, language histogram
 
@@ -25,7 +26,6 @@ from typing import Any
 import yaml
 from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer
 from transformers import EarlyStoppingCallback
-from transformers.trainer_utils import get_last_checkpoint
 
 from hybridir.core.files import atomic_folder, atomic_open, write_json
 from hybridir.core.process import process_rank, world_size
@@ -47,6 +47,7 @@ from hybridir.training.batch_log import (
     sampling_summary,
 )
 from hybridir.training.callbacks import GracefulStopCallback, JsonlLogCallback, SamplerEpochCallback
+from hybridir.training.checkpoints import Checkpoint, has_checkpoints, last_complete_checkpoint
 from hybridir.training.config import TrainConfig, check_resumable
 from hybridir.training.model_loading import load_model, merge_lora
 from hybridir.training.pairs import PairTable, build_pair_table
@@ -110,19 +111,18 @@ def _make_plan(corpus: ParallelCorpus, config: TrainConfig, split: str, batch_si
     return SamplingPlan(planner, build_pair_table(corpus, strategy, config.hard_negatives, config.seed))
 
 
-def _prepare_run_folder(out: Path, config: TrainConfig) -> str | None:
+def _prepare_run_folder(out: Path, config: TrainConfig) -> Checkpoint | None:
     """Check the run folder against ``--resume``; return the checkpoint to resume from."""
-    checkpoints = out / "checkpoints"
-    last = get_last_checkpoint(str(checkpoints)) if checkpoints.is_dir() else None
     if config.resume:
+        last = last_complete_checkpoint(out / "checkpoints")
         saved_path = out / "config.yaml"
         if last is None or not saved_path.exists():
             raise UserError(
-                f"nothing to resume in {out}: no checkpoint there; drop --resume to start a new run"
+                f"nothing to resume in {out}: no complete checkpoint there; drop --resume to start a new run"
             )
         check_resumable(yaml.safe_load(saved_path.read_text(encoding="utf-8")), config)
         return last
-    if (out / "model").exists() or last is not None:
+    if (out / "model").exists() or has_checkpoints(out / "checkpoints"):
         raise UserError(f"{out} already holds a run: pass --resume to continue it, or choose a new --out")
     return None
 
@@ -146,7 +146,8 @@ def run_training(config: TrainConfig) -> Path:
     processes, rank = world_size(), process_rank()
     check_parallel_setup(config, processes)
     out = Path(config.out)
-    resume_from = _prepare_run_folder(out, config)
+    checkpoint = _prepare_run_folder(out, config)
+    resume_from = str(checkpoint.path) if checkpoint else None
     corpus = load_training_corpus(
         config.train, config.languages, config.context, config.seed, config.data_dir
     )
@@ -210,7 +211,7 @@ def run_training(config: TrainConfig) -> Path:
             with atomic_open(out / "batches.jsonl") as handle:
                 handle.writelines(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
         final = _save_final_model(trainer.model, out)
-        first_step = int(Path(resume_from).name.split("-")[-1]) if resume_from else 0
+        first_step = checkpoint.step if checkpoint else 0
         pairs = (steps - first_step) * config.batch_size * config.gradient_accumulation_steps
         write_json(
             out / "summary.json",
