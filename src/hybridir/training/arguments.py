@@ -80,7 +80,7 @@ def training_arguments(
         accelerator_config={"split_batches": True},
         learning_rate=config.learning_rate,
         weight_decay=config.weight_decay,
-        warmup_ratio=config.warmup_ratio,
+        warmup_steps=config.warmup_ratio,  # transformers 5: a float below 1 is a fraction of the steps
         num_train_epochs=config.epochs,
         max_steps=config.max_steps,
         gradient_accumulation_steps=config.gradient_accumulation_steps,
