@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from hybridir.training.checkpoints import has_checkpoints, last_complete_checkpoint
+from hybridir.training.checkpoints import has_checkpoints, last_complete_checkpoint, resumable
 
 
 def _checkpoint(folder: Path, step: int, state: str | None) -> Path:
@@ -36,3 +36,11 @@ def test_no_checkpoint_at_all(tmp_path: Path) -> None:
     assert has_checkpoints(tmp_path)
     assert last_complete_checkpoint(tmp_path) is None
     assert not has_checkpoints(tmp_path)
+
+
+def test_resumable_wants_a_complete_checkpoint(tmp_path: Path) -> None:
+    assert not resumable(tmp_path)
+    _checkpoint(tmp_path / "checkpoints", 4, None)
+    assert not resumable(tmp_path)
+    _checkpoint(tmp_path / "checkpoints", 2, json.dumps({"global_step": 2}))
+    assert resumable(tmp_path)

@@ -14,6 +14,7 @@ from typing import Any
 from hybridir.core.files import atomic_write, write_json
 from hybridir.drivers.evaluate import EvalConfig, run_lareqa_eval
 from hybridir.reports.comparison import comparison_markdown
+from hybridir.training.checkpoints import resumable
 from hybridir.training.config import TrainConfig
 from hybridir.training.run import run_training
 
@@ -47,7 +48,7 @@ def run_quickstart(out: Path, max_steps: int | None = None, languages: str | Non
     train_dir = out / "hybrid-mlqa-r"
     config = quickstart_config(train_dir, max_steps or QUICKSTART_STEPS)
     if not (train_dir / "model").exists():
-        config.resume = (train_dir / "checkpoints").is_dir() and any((train_dir / "checkpoints").iterdir())
+        config.resume = resumable(train_dir)
         run_training(config)
     results: dict[str, dict[str, Any]] = {}
     for label, model in (("zero-shot", BASE_MODEL), ("hybrid", str(train_dir))):

@@ -46,6 +46,12 @@ def has_checkpoints(folder: Path) -> bool:
     return folder.is_dir() and any(_CHECKPOINT.match(path.name) for path in folder.iterdir())
 
 
+def resumable(run: Path) -> bool:
+    """Whether the run folder ``run`` holds a complete checkpoint to continue from: the one test
+    behind "resume if checkpoints exist" (the quickstart, the experiment runner)."""
+    return last_complete_checkpoint(run / "checkpoints") is not None
+
+
 def last_complete_checkpoint(folder: Path) -> Checkpoint | None:
     """The newest complete checkpoint in ``folder``; incomplete newer ones are noted and removed."""
     if not folder.is_dir():

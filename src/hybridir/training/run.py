@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
-from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer
+from sentence_transformers import SentenceTransformer
 from transformers import EarlyStoppingCallback
 
 from hybridir.core.files import atomic_folder, atomic_open, write_json
@@ -42,7 +40,6 @@ from hybridir.training.arguments import (
 )
 from hybridir.training.batch_log import (
     RankSliceLog,
-    SliceLoggingBatchSampler,
     batch_records,
     sampling_summary,
 )
@@ -50,49 +47,8 @@ from hybridir.training.callbacks import GracefulStopCallback, JsonlLogCallback, 
 from hybridir.training.checkpoints import Checkpoint, has_checkpoints, last_complete_checkpoint
 from hybridir.training.config import TrainConfig, check_resumable
 from hybridir.training.model_loading import load_model, merge_lora
-from hybridir.training.pairs import PairTable, build_pair_table
-
-
-@dataclass
-class SamplingPlan:
-    """A planner and the table its items index, for one split."""
-
-    planner: BatchPlanner
-    table: PairTable
-
-
-class ParallelTrainer(SentenceTransformerTrainer):
-    """The sentence-transformers Trainer with our batch sampler for the train and eval splits.
-
-    ``slice_log`` (distributed runs with ``--log-batches``) records each rank's training slices;
-    ``epoch_callback`` receives the training sampler to keep its epoch right on resume.
-    """
-
-    def __init__(
-        self,
-        *args: Any,
-        plans: dict[str, SamplingPlan],
-        epoch_callback: SamplerEpochCallback | None = None,
-        slice_log: RankSliceLog | None = None,
-        **kwargs: Any,
-    ) -> None:
-        self.plans = plans
-        self.epoch_callback = epoch_callback
-        self.slice_log = slice_log
-        super().__init__(*args, **kwargs)
-
-    def get_batch_sampler(
-        self, dataset, batch_size, drop_last, valid_label_columns=None, generator=None, seed=0
-    ):
-        split = "train" if dataset is self.train_dataset else "eval"
-        plan = self.plans[split]
-        factory = SliceLoggingBatchSampler.factory(plan.planner, plan.table.row_index)
-        sampler = factory(dataset, batch_size, drop_last, valid_label_columns, generator, seed)
-        if split == "train":
-            sampler.slice_log = self.slice_log
-            if self.epoch_callback is not None:
-                self.epoch_callback.sampler = sampler
-        return sampler
+from hybridir.training.pairs import build_pair_table
+from hybridir.training.trainer import HybridBatchTrainer, SamplingPlan
 
 
 def _make_plan(corpus: ParallelCorpus, config: TrainConfig, split: str, batch_size: int) -> SamplingPlan:
@@ -180,7 +136,7 @@ def run_training(config: TrainConfig) -> Path:
     callbacks = [JsonlLogCallback(out / "train_log.jsonl"), stopper, epoch_callback]
     if has_validation and config.early_stopping_patience > 0:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience))
-    trainer = ParallelTrainer(
+    trainer = HybridBatchTrainer(
         model=model,
         args=training_arguments(config, out, val_batch_size, prompts),
         train_dataset=plans["train"].table.dataset,
