@@ -22,8 +22,8 @@ from pathlib import Path
 
 from sentence_transformers import SentenceTransformer
 
+from hybridir.core.paths import cache_dir
 from hybridir.data.lareqa import load_lareqa
-from hybridir.data.sources import cache_dir
 from hybridir.drivers.evaluate import EvalConfig, run_lareqa_eval
 from hybridir.models.registry import prompts_for, resolve_model_path
 

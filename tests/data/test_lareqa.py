@@ -1,4 +1,4 @@
-"""Candidate and relevance construction against the counts in docs/method.md, on the real files."""
+"""Candidate and relevance construction against the counts in docs/protocol.md, on the real files."""
 
 from __future__ import annotations
 

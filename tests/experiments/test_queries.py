@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hybridir.evaluation.catalogue import METRICS
 from hybridir.evaluation.lareqa import evaluate_lareqa
-from hybridir.experiments.queries import METRICS, QueryTable, contributions, mean_table, metric_value
+from hybridir.experiments.queries import QueryTable, contributions, mean_table, metric_value
 from tests.evaluation.toy import SCORES, MatrixScorer, toy_benchmark
 from tests.experiments.fakes import scores, synthetic_benchmark, write_eval
 

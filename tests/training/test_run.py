@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,8 @@ from sentence_transformers import SentenceTransformer
 
 from hybridir.errors import UserError
 from hybridir.training.config import TrainConfig
-from hybridir.training.run import ParallelTrainer, run_training
+from hybridir.training.run import run_training
+from hybridir.training.trainer import HybridBatchTrainer
 from tests.helpers import build_tiny_model
 
 
@@ -92,7 +95,7 @@ def test_resume_after_a_crash_matches_an_uninterrupted_run(
 ) -> None:
     reference = run_training(_config(tiny_model, tmp_path / "reference"))
 
-    original_step = ParallelTrainer.training_step
+    original_step = HybridBatchTrainer.training_step
     calls = {"n": 0}
 
     def crashing_step(self, *args, **kwargs):
@@ -101,13 +104,13 @@ def test_resume_after_a_crash_matches_an_uninterrupted_run(
             raise RuntimeError("simulated crash")
         return original_step(self, *args, **kwargs)
 
-    monkeypatch.setattr(ParallelTrainer, "training_step", crashing_step)
+    monkeypatch.setattr(HybridBatchTrainer, "training_step", crashing_step)
     crashed = _config(tiny_model, tmp_path / "crashed")
     with pytest.raises(RuntimeError, match="simulated crash"):
         run_training(crashed)
     assert (tmp_path / "crashed" / "checkpoints" / "checkpoint-2").is_dir()
     assert not (tmp_path / "crashed" / "model").exists()
-    monkeypatch.setattr(ParallelTrainer, "training_step", original_step)
+    monkeypatch.setattr(HybridBatchTrainer, "training_step", original_step)
 
     with pytest.raises(UserError, match="--resume"):
         run_training(crashed)
@@ -121,10 +124,58 @@ def test_resume_after_a_crash_matches_an_uninterrupted_run(
     assert steps == sorted(steps)
 
 
+_KILLED_WHILE_SAVING = """
+import json, os, signal, sys
+import torch
+from hybridir.training.config import TrainConfig
+from hybridir.training.run import run_training
+from hybridir.training.trainer import HybridBatchTrainer
+
+torch.set_num_threads(1)
+save_optimizer = HybridBatchTrainer._save_optimizer_and_scheduler
+
+def killed_while_saving(self, output_dir):
+    if self.state.global_step == int(sys.argv[2]):  # weights written, optimizer and state not yet
+        os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer does: no handler, no clean-up
+    return save_optimizer(self, output_dir)
+
+HybridBatchTrainer._save_optimizer_and_scheduler = killed_while_saving
+run_training(TrainConfig(**json.loads(sys.argv[1])))
+"""
+
+
+def test_resume_after_a_kill_during_a_checkpoint_save_matches_an_uninterrupted_run(
+    shared_data: Path, tiny_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reference = run_training(_config(tiny_model, tmp_path / "reference"))
+    killed = _config(tiny_model, tmp_path / "killed")
+    done = subprocess.run(
+        [sys.executable, "-c", _KILLED_WHILE_SAVING, json.dumps(killed.to_dict()), "4"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr[-2000:]
+    checkpoints = tmp_path / "killed" / "checkpoints"
+    assert (checkpoints / "checkpoint-2" / "trainer_state.json").is_file()
+    assert (checkpoints / "checkpoint-4").is_dir()
+    assert not (checkpoints / "checkpoint-4" / "trainer_state.json").exists()
+
+    killed.resume = True
+    resumed = run_training(killed)
+    assert "checkpoint-4 is incomplete" in capsys.readouterr().err
+    assert json.loads((resumed / "summary.json").read_text())["resumed_from"].endswith("checkpoint-2")
+    expected, actual = _weights(reference), _weights(resumed)
+    assert expected.keys() == actual.keys()
+    for name in expected:
+        torch.testing.assert_close(actual[name], expected[name], rtol=0, atol=1e-6)
+
+
 def test_sigint_saves_a_checkpoint_and_says_resume(
     shared_data: Path, tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original_step = ParallelTrainer.training_step
+    original_step = HybridBatchTrainer.training_step
 
     def interrupted_step(self, *args, **kwargs):
         loss = original_step(self, *args, **kwargs)
@@ -132,7 +183,7 @@ def test_sigint_saves_a_checkpoint_and_says_resume(
             os.kill(os.getpid(), signal.SIGINT)
         return loss
 
-    monkeypatch.setattr(ParallelTrainer, "training_step", interrupted_step)
+    monkeypatch.setattr(HybridBatchTrainer, "training_step", interrupted_step)
     with pytest.raises(UserError, match=r"stopped at step 1.*--resume"):
         run_training(_config(tiny_model, tmp_path / "run", save_steps=100))
     assert (tmp_path / "run" / "checkpoints" / "checkpoint-1").is_dir()

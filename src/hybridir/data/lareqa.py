@@ -2,7 +2,7 @@
 
 A LAReQA file is SQuAD v1.1 JSON where each paragraph also has ``sentences`` and
 ``sentence_breaks`` (half-open ``[start, end)`` character spans into ``context``). Following
-LAReQA (Roy et al., 2020) and ``docs/method.md``:
+LAReQA (Roy et al., 2020) and ``docs/protocol.md``:
 
 - every sentence of every paragraph, in every language, is one candidate;
 - the relevant answers of a question id are, in every language that has the id, the sentence

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from hybridir.core.paths import hub_offline
 from hybridir.data.sources import MIRACL_DEV_LANGUAGES, resolve_data_dir
 from hybridir.errors import UserError
 from hybridir.languages import select_languages, split_language_list
@@ -197,8 +198,6 @@ def corpus_files(corpus: Path, language: str, languages: list[str]) -> list[Path
 
 def _hub_corpus_files(language: str) -> list[Path]:
     """Download (or find in the hub cache) the hub's JSONL files of ``language``."""
-    from hybridir.models.registry import hub_offline
-
     advice = "MIRACL passages need a network (the hub's miracl/miracl-corpus) or --corpus FILE"
     if hub_offline():
         raise UserError(f"{advice}: the hub is off (HF_HUB_OFFLINE is set)")

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hybridir.core.files import atomic_open
 from hybridir.errors import UserError
 from hybridir.languages import is_language_code
 
@@ -139,12 +140,9 @@ def read_jsonl(path: str | Path) -> ParallelCorpus:
 
 
 def write_jsonl(corpus: ParallelCorpus | Iterable[ParallelExample], path: str | Path) -> None:
-    """Write examples in the documented JSONL format (atomically: temp file, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write examples in the documented JSONL format (atomically: complete or absent)."""
     examples = corpus.examples if isinstance(corpus, ParallelCorpus) else corpus
-    partial = path.with_name(path.name + ".part")
-    with partial.open("w", encoding="utf-8") as out:
+    with atomic_open(path) as out:
         for ex in examples:
             languages = {
                 lang: {"question": t.question, "positive": t.positive, "negatives": list(t.negatives)}
@@ -154,4 +152,3 @@ def write_jsonl(corpus: ParallelCorpus | Iterable[ParallelExample], path: str | 
                 json.dumps({"id": ex.id, "group": ex.group, "languages": languages}, ensure_ascii=False)
             )
             out.write("\n")
-    partial.replace(path)

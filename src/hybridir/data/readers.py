@@ -20,28 +20,12 @@ import random
 from collections.abc import Sequence
 from pathlib import Path
 
+from hybridir.core.unionfind import UnionFind
 from hybridir.data.lareqa import available_languages, load_paragraphs
 from hybridir.data.parallel import ParallelCorpus, ParallelExample, ParallelText, read_jsonl
 from hybridir.data.sources import SOURCES, resolve_data_dir
 from hybridir.errors import UserError
 from hybridir.languages import select_languages
-
-
-class UnionFind:
-    """Disjoint sets of string nodes, for grouping things linked by shared ids."""
-
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, item: str) -> str:
-        self.parent.setdefault(item, item)
-        while self.parent[item] != item:
-            self.parent[item] = self.parent[self.parent[item]]
-            item = self.parent[item]
-        return item
-
-    def union(self, a: str, b: str) -> None:
-        self.parent[self.find(a)] = self.find(b)
 
 
 def _assemble(

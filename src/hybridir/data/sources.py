@@ -17,6 +17,8 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from hybridir.core.files import atomic_open
+from hybridir.core.paths import cache_dir
 from hybridir.errors import UserError
 
 _LAREQA = "https://raw.githubusercontent.com/google-research-datasets/lareqa"
@@ -131,11 +133,6 @@ SOURCES: dict[str, DataSource] = {
 }
 
 
-def cache_dir() -> Path:
-    """The user cache root (models, data, embeddings)."""
-    return Path(os.environ.get("HYBRIDIR_CACHE", Path.home() / ".cache" / "hybridir"))
-
-
 def source(name: str) -> DataSource:
     if name not in SOURCES:
         raise UserError(f"unknown data set {name!r}: choose one of {', '.join(SOURCES)}")
@@ -176,17 +173,17 @@ def download(name: str, target_root: Path | None = None, force: bool = False) ->
         final = target / file
         if final.exists() and not force:
             continue
-        partial = final.with_name(final.name + ".part")
         try:
-            with urllib.request.urlopen(src.url(file), timeout=30) as response, partial.open("wb") as out:
+            with (
+                urllib.request.urlopen(src.url(file), timeout=30) as response,
+                atomic_open(final, "wb") as out,
+            ):
                 shutil.copyfileobj(response, out)
         except (urllib.error.URLError, OSError) as exc:
-            partial.unlink(missing_ok=True)
             raise UserError(
                 f"could not download {src.url(file)} ({exc}): check the network, or set HYBRIDIR_DATA "
                 f"to a folder holding {name}/"
             ) from exc
-        partial.replace(final)
     return target
 
 

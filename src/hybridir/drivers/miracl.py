@@ -9,12 +9,11 @@ with ``trec_eval -c -M 100 -m ndcg_cut.10 -m recall.100 qrels run``.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from hybridir.core.files import atomic_write
 from hybridir.data.miracl import Corpus, MiraclTopics, load_corpus, load_miracl
 from hybridir.encoding.base import Scorer
 from hybridir.encoding.faiss_search import (
@@ -47,18 +46,6 @@ BM25_NOTE = (
     "BM25 tokenises with XLM-R SentencePiece pieces, not the per-language Lucene analyzers of "
     "MIRACL's official BM25 baseline, so its figures differ from the published BM25 row"
 )
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` through a temporary file in the same folder and a rename."""
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def retrieve(
@@ -158,7 +145,7 @@ def run_miracl_eval(
         started = time.perf_counter()
         run = retrieve(scorer, topics, passages, options, show_progress=show_progress)
         seconds = time.perf_counter() - started
-        _atomic_write(out / "runs" / f"{lang}.trec", format_trec_run(run, tag=tag))
+        atomic_write(out / "runs" / f"{lang}.trec", format_trec_run(run, tag=tag))
         per_query = score_run(topics.qrels, run)
         per_language[lang] = {
             **mean_scores(per_query),
@@ -186,7 +173,7 @@ def run_miracl_eval(
         },
         "notes": notes,
     }
-    _atomic_write(out / "per_query.jsonl", "\n".join(per_query_lines) + "\n")
-    _atomic_write(out / "metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
-    _atomic_write(out / "report.md", render_report(metrics))
+    atomic_write(out / "per_query.jsonl", "\n".join(per_query_lines) + "\n")
+    atomic_write(out / "metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
+    atomic_write(out / "report.md", render_report(metrics))
     return metrics

@@ -8,12 +8,13 @@ cached.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+from hybridir.core.files import atomic_write, write_json
 from hybridir.drivers.evaluate import EvalConfig, run_lareqa_eval
 from hybridir.reports.comparison import comparison_markdown
+from hybridir.training.checkpoints import resumable
 from hybridir.training.config import TrainConfig
 from hybridir.training.run import run_training
 
@@ -47,7 +48,7 @@ def run_quickstart(out: Path, max_steps: int | None = None, languages: str | Non
     train_dir = out / "hybrid-mlqa-r"
     config = quickstart_config(train_dir, max_steps or QUICKSTART_STEPS)
     if not (train_dir / "model").exists():
-        config.resume = (train_dir / "checkpoints").is_dir() and any((train_dir / "checkpoints").iterdir())
+        config.resume = resumable(train_dir)
         run_training(config)
     results: dict[str, dict[str, Any]] = {}
     for label, model in (("zero-shot", BASE_MODEL), ("hybrid", str(train_dir))):
@@ -59,7 +60,7 @@ def run_quickstart(out: Path, max_steps: int | None = None, languages: str | Non
     table = comparison_markdown(results, unseen_languages=UNSEEN_LANGUAGES)
     notes = sorted({note for metrics in results.values() for note in metrics["notes"]})
     table += "".join(f"\n\nnote: {note}" for note in notes)
-    (out / "comparison.md").write_text(table + "\n", encoding="utf-8")
+    atomic_write(out / "comparison.md", table + "\n")
     summary = {label: {k: v for k, v in m.items() if k != "timing"} for label, m in results.items()}
-    (out / "comparison.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    write_json(out / "comparison.json", summary, ensure_ascii=True)
     return table

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from hybridir.data.sources import cache_dir
+from hybridir.core.files import atomic_folder
+from hybridir.core.paths import cache_dir
 
 _FINGERPRINT_SUFFIXES = {".safetensors", ".bin", ".pt", ".pth", ".npz", ".onnx", ".json", ".model"}
 
@@ -88,20 +87,11 @@ class EmbeddingCache:
 
     def save(self, queries: np.ndarray, candidates: np.ndarray) -> None:
         """Store the pair via a temporary folder renamed into place (no half-written entries)."""
-        parent = self.directory.parent
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{self.directory.name}-", dir=parent))
-        try:
+        # keep_existing: an entry written meanwhile by another process has the same content.
+        with atomic_folder(self.directory, keep_existing=True) as staging:
             np.save(staging / "queries.npy", queries)
             np.save(staging / "candidates.npy", candidates)
             (staging / "spec.json").write_text(json.dumps(self._spec, indent=1), encoding="utf-8")
-            if self.directory.exists():  # written meanwhile by another process: same content
-                shutil.rmtree(staging)
-            else:
-                staging.replace(self.directory)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
 
 
 def encode_with_cache(

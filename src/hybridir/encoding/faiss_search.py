@@ -23,7 +23,7 @@ import faiss
 import numpy as np
 from tqdm.auto import tqdm
 
-from hybridir.data.sources import cache_dir
+from hybridir.core.paths import cache_dir
 from hybridir.encoding.base import Scorer
 from hybridir.encoding.cache import files_fingerprint
 from hybridir.encoding.shards import EncodeFn, ShardedEmbeddings, encode_to_shards

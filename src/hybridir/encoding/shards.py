@@ -11,7 +11,6 @@ iterating a pool costs one shard of memory at most.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from hybridir.core.files import atomic_open, atomic_write
 from hybridir.encoding.cache import texts_digest
 
 MANIFEST = "manifest.json"
@@ -100,9 +100,7 @@ def _read_manifest(folder: Path) -> dict | None:
 
 
 def _write_manifest(folder: Path, manifest: dict) -> None:
-    partial = folder / f"{MANIFEST}.tmp"
-    partial.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    os.replace(partial, folder / MANIFEST)
+    atomic_write(folder / MANIFEST, json.dumps(manifest, indent=1))
 
 
 def _finished(path: Path, size: int, dim: int | None) -> bool:
@@ -174,9 +172,7 @@ def encode_to_shards(
                 _write_manifest(folder, {**manifest, "dim": dim})
             elif vectors.shape[1] != dim:
                 raise ValueError(f"encode_fn gave {vectors.shape[1]}-dim vectors, the shards hold {dim}")
-            partial = path.with_name(path.name + ".tmp")
-            with partial.open("wb") as handle:
+            with atomic_open(path, "wb") as handle:
                 np.save(handle, vectors)
-            os.replace(partial, path)
     _write_manifest(folder, {**manifest, "dim": dim, "complete": True})
     return ShardedEmbeddings.open(folder)

@@ -3,7 +3,7 @@
 For each block of queries the scorer gives one score block over all candidates; every pool
 (the candidates of one language, or all of them) is a set of columns of that block, so one
 per-language sort of the block yields the ranks in all pools. Aggregation follows
-``docs/method.md``: a setting's score is the mean over its queries, and the reported figure is
+``docs/protocol.md``: a setting's score is the mean over its queries, and the reported figure is
 the unweighted mean over query languages (for cross-lingual, over target languages first).
 """
 

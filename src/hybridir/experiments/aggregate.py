@@ -19,6 +19,14 @@ import numpy as np
 from hybridir.data.lareqa import available_languages
 from hybridir.data.sources import resolve_data_dir
 from hybridir.errors import UserError
+from hybridir.evaluation.catalogue import (
+    BY_PAIR,
+    CROSSLINGUAL,
+    MAP_METRICS,
+    METRIC_BY_KEY,
+    METRICS,
+    RANK_DISTANCE,
+)
 from hybridir.experiments.config import (
     FULL,
     STARVED,
@@ -31,8 +39,6 @@ from hybridir.experiments.config import (
 )
 from hybridir.experiments.extra_tests import extra_test_rows
 from hybridir.experiments.queries import (
-    METRIC_BY_KEY,
-    METRICS,
     QueryTable,
     contributions,
     mean_table,
@@ -41,8 +47,8 @@ from hybridir.experiments.queries import (
 from hybridir.experiments.significance import holm, paired_randomization_test
 from hybridir.languages import select_languages
 
-LANGUAGE_METRICS = ("mono_map", "cross_map", "multi_map", "rank_distance")
-IMBALANCE_METRICS = ("mono_map", "cross_map", "multi_map")
+LANGUAGE_METRICS = tuple(metric.key for metric in (*MAP_METRICS, RANK_DISTANCE))
+IMBALANCE_METRICS = tuple(metric.key for metric in MAP_METRICS)
 
 
 @dataclass
@@ -243,7 +249,7 @@ def _language_views(groups: list[Group]) -> tuple[list[dict[str, Any]], list[dic
             )
         matrix = [
             [
-                _mean_or_none([m["crosslingual"]["by_pair"].get(x, {}).get(y) for m in group.metrics])
+                _mean_or_none([m[CROSSLINGUAL][BY_PAIR].get(x, {}).get(y) for m in group.metrics])
                 for y in languages
             ]
             for x in languages
@@ -348,8 +354,7 @@ def summarize(experiment: ExperimentConfig, out: Path) -> Summary:
         summary.imbalance = _imbalance_rows(experiment, groups)
     for group in groups:
         table = group.table
-        chosen = (table.setting == "multilingual") & ~np.isnan(table.values["rank_distance"])
-        summary.rank_distances[(group.direction.label, group.variant, group.model)] = table.values[
-            "rank_distance"
-        ][chosen]
+        distances = table.values[RANK_DISTANCE.field]
+        chosen = (table.setting == RANK_DISTANCE.setting) & ~np.isnan(distances)
+        summary.rank_distances[(group.direction.label, group.variant, group.model)] = distances[chosen]
     return summary

@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from hybridir.core.files import atomic_write
 from hybridir.errors import UserError
 from hybridir.languages import split_language_list
 from hybridir.precision import Precision
@@ -286,7 +287,7 @@ def read_experiment(path: str | Path) -> ExperimentConfig:
 
 
 def write_experiment(config: ExperimentConfig, path: Path) -> None:
-    path.write_text(yaml.safe_dump(config.to_dict(), sort_keys=False, allow_unicode=True), encoding="utf-8")
+    atomic_write(path, yaml.safe_dump(config.to_dict(), sort_keys=False, allow_unicode=True))
 
 
 def cell_dir(out: Path, cell: Cell) -> Path:

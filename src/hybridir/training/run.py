@@ -6,7 +6,7 @@ Run folder layout (each stage's files, so every piece can be inspected or rerun 
     <out>/train_log.jsonl    loss / learning rate / eval loss per logging step
     <out>/batches.jsonl      with --log-batches: kind and (q lang, p lang, id) of every batch
     <out>/batches.rank{r}.jsonl  with --log-batches in a distributed run: rank r's slice of each batch
-    <out>/checkpoints/       periodic Trainer checkpoints (resume from the latest)
+    <out>/checkpoints/       periodic Trainer checkpoints (resume from the latest complete one)
     <out>/model/             the final (best) model, a sentence-transformers folder
     <out>/summary.json       steps, losses, wall time, realised mono/cross ratio, language histogram
 
@@ -18,17 +18,15 @@ share each global batch.
 from __future__ import annotations
 
 import json
-import shutil
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
-from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer
+from sentence_transformers import SentenceTransformer
 from transformers import EarlyStoppingCallback
-from transformers.trainer_utils import get_last_checkpoint
 
+from hybridir.core.files import atomic_folder, atomic_open, write_json
+from hybridir.core.process import process_rank, world_size
 from hybridir.data.parallel import ParallelCorpus, split_by_group
 from hybridir.data.readers import load_training_corpus
 from hybridir.errors import UserError
@@ -37,63 +35,20 @@ from hybridir.sampling.weights import parse_language_weights
 from hybridir.training.arguments import (
     build_loss,
     check_parallel_setup,
-    process_rank,
     training_arguments,
     validation_batch_size,
-    world_size,
 )
 from hybridir.training.batch_log import (
     RankSliceLog,
-    SliceLoggingBatchSampler,
     batch_records,
     sampling_summary,
 )
 from hybridir.training.callbacks import GracefulStopCallback, JsonlLogCallback, SamplerEpochCallback
+from hybridir.training.checkpoints import Checkpoint, has_checkpoints, last_complete_checkpoint
 from hybridir.training.config import TrainConfig, check_resumable
 from hybridir.training.model_loading import load_model, merge_lora
-from hybridir.training.pairs import PairTable, build_pair_table
-
-
-@dataclass
-class SamplingPlan:
-    """A planner and the table its items index, for one split."""
-
-    planner: BatchPlanner
-    table: PairTable
-
-
-class ParallelTrainer(SentenceTransformerTrainer):
-    """The sentence-transformers Trainer with our batch sampler for the train and eval splits.
-
-    ``slice_log`` (distributed runs with ``--log-batches``) records each rank's training slices;
-    ``epoch_callback`` receives the training sampler to keep its epoch right on resume.
-    """
-
-    def __init__(
-        self,
-        *args: Any,
-        plans: dict[str, SamplingPlan],
-        epoch_callback: SamplerEpochCallback | None = None,
-        slice_log: RankSliceLog | None = None,
-        **kwargs: Any,
-    ) -> None:
-        self.plans = plans
-        self.epoch_callback = epoch_callback
-        self.slice_log = slice_log
-        super().__init__(*args, **kwargs)
-
-    def get_batch_sampler(
-        self, dataset, batch_size, drop_last, valid_label_columns=None, generator=None, seed=0
-    ):
-        split = "train" if dataset is self.train_dataset else "eval"
-        plan = self.plans[split]
-        factory = SliceLoggingBatchSampler.factory(plan.planner, plan.table.row_index)
-        sampler = factory(dataset, batch_size, drop_last, valid_label_columns, generator, seed)
-        if split == "train":
-            sampler.slice_log = self.slice_log
-            if self.epoch_callback is not None:
-                self.epoch_callback.sampler = sampler
-        return sampler
+from hybridir.training.pairs import build_pair_table
+from hybridir.training.trainer import HybridBatchTrainer, SamplingPlan
 
 
 def _make_plan(corpus: ParallelCorpus, config: TrainConfig, split: str, batch_size: int) -> SamplingPlan:
@@ -112,40 +67,29 @@ def _make_plan(corpus: ParallelCorpus, config: TrainConfig, split: str, batch_si
     return SamplingPlan(planner, build_pair_table(corpus, strategy, config.hard_negatives, config.seed))
 
 
-def _prepare_run_folder(out: Path, config: TrainConfig) -> str | None:
+def _prepare_run_folder(out: Path, config: TrainConfig) -> Checkpoint | None:
     """Check the run folder against ``--resume``; return the checkpoint to resume from."""
-    checkpoints = out / "checkpoints"
-    last = get_last_checkpoint(str(checkpoints)) if checkpoints.is_dir() else None
     if config.resume:
+        last = last_complete_checkpoint(out / "checkpoints")
         saved_path = out / "config.yaml"
         if last is None or not saved_path.exists():
             raise UserError(
-                f"nothing to resume in {out}: no checkpoint there; drop --resume to start a new run"
+                f"nothing to resume in {out}: no complete checkpoint there; drop --resume to start a new run"
             )
         check_resumable(yaml.safe_load(saved_path.read_text(encoding="utf-8")), config)
         return last
-    if (out / "model").exists() or last is not None:
+    if (out / "model").exists() or has_checkpoints(out / "checkpoints"):
         raise UserError(f"{out} already holds a run: pass --resume to continue it, or choose a new --out")
     return None
 
 
 def _save_final_model(model: SentenceTransformer, out: Path) -> Path:
-    """Merge LoRA adapters, save to a temporary folder, then rename: ``<out>/model`` is never half-written."""
+    """Merge LoRA adapters and save aside, then rename: ``<out>/model`` is never half-written."""
     merge_lora(model)
     final = out / "model"
-    partial = out / "model.partial"
-    shutil.rmtree(partial, ignore_errors=True)
-    model.save(str(partial))
-    if final.exists():
-        shutil.rmtree(final)
-    partial.rename(final)
+    with atomic_folder(final) as staging:
+        model.save(str(staging))
     return final
-
-
-def _write_json(path: Path, payload: dict[str, Any]) -> None:
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    partial.replace(path)
 
 
 def run_training(config: TrainConfig) -> Path:
@@ -158,7 +102,8 @@ def run_training(config: TrainConfig) -> Path:
     processes, rank = world_size(), process_rank()
     check_parallel_setup(config, processes)
     out = Path(config.out)
-    resume_from = _prepare_run_folder(out, config)
+    checkpoint = _prepare_run_folder(out, config)
+    resume_from = str(checkpoint.path) if checkpoint else None
     corpus = load_training_corpus(
         config.train, config.languages, config.context, config.seed, config.data_dir
     )
@@ -191,7 +136,7 @@ def run_training(config: TrainConfig) -> Path:
     callbacks = [JsonlLogCallback(out / "train_log.jsonl"), stopper, epoch_callback]
     if has_validation and config.early_stopping_patience > 0:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience))
-    trainer = ParallelTrainer(
+    trainer = HybridBatchTrainer(
         model=model,
         args=training_arguments(config, out, val_batch_size, prompts),
         train_dataset=plans["train"].table.dataset,
@@ -219,12 +164,12 @@ def run_training(config: TrainConfig) -> Path:
             batch_records(plans["train"].planner, train_corpus, steps, config.gradient_accumulation_steps)
         )
         if config.log_batches:
-            with (out / "batches.jsonl").open("w", encoding="utf-8") as handle:
+            with atomic_open(out / "batches.jsonl") as handle:
                 handle.writelines(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
         final = _save_final_model(trainer.model, out)
-        first_step = int(Path(resume_from).name.split("-")[-1]) if resume_from else 0
+        first_step = checkpoint.step if checkpoint else 0
         pairs = (steps - first_step) * config.batch_size * config.gradient_accumulation_steps
-        _write_json(
+        write_json(
             out / "summary.json",
             {
                 "model": config.model,

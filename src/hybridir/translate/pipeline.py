@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hybridir.core.paths import cache_dir
 from hybridir.data.parallel import ParallelExample, ParallelText, read_jsonl, write_jsonl
-from hybridir.data.sources import cache_dir
 from hybridir.errors import UserError
 from hybridir.languages import check_language_code, split_language_list
 from hybridir.translate.cache import Translation, TranslationCache

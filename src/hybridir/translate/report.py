@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from hybridir.core.files import atomic_write, write_json
 from hybridir.translate.filters import FILTERS
 
 ROLES = ("question", "positive", "negative")
@@ -109,10 +110,9 @@ def to_markdown(report: dict) -> str:
 
 def write_report(report: dict, json_path: Path, markdown: bool = True) -> None:
     """Write ``report`` as JSON (and Markdown beside it, same stem, ``.md``)."""
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_json(json_path, report)
     if markdown:
-        json_path.with_suffix(".md").write_text(to_markdown(report), encoding="utf-8")
+        atomic_write(json_path.with_suffix(".md"), to_markdown(report))
 
 
 def read_report(path: Path) -> dict:
