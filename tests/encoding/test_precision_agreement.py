@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from hybridir.drivers.evaluate import EvalConfig, run_lareqa_eval
-from hybridir.precision import cpu_has_native_bf16
+from hybridir.core.precision import cpu_has_native_bf16
 
 LANGUAGES = ("en", "de", "zh")
 

@@ -42,7 +42,7 @@ class EvalConfig:
     max_length: int | None = None
     block_size: int = 256
     show_progress: bool = True
-    precision: str = "auto"  # auto | bf16 | fp32 (dense encoders; see hybridir.precision)
+    precision: str = "auto"  # auto | bf16 | fp32 (dense encoders; see hybridir.core.precision)
 
 
 def benchmark_kind(benchmark: str) -> str:
@@ -147,6 +147,7 @@ def run_eval(config: EvalConfig) -> tuple[dict[str, Any], str]:
             batch_size=config.batch_size,
             max_length=config.max_length,
             show_progress=config.show_progress,
+            precision=config.precision,
         )
         return metrics, format_tatoeba_summary(metrics)
     if kind == "miracl":

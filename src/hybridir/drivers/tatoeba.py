@@ -67,10 +67,13 @@ def run_tatoeba_eval(
     batch_size: int = 64,
     max_length: int | None = None,
     show_progress: bool = True,
+    precision: str = "auto",
 ) -> dict[str, Any]:
     """Evaluate ``model`` on the Tatoeba pairs of ``languages``; write and return the metrics."""
     tatoeba = load_tatoeba(data_dir, languages)
-    scorer = load_scorer(model, batch_size=batch_size, max_length=max_length, show_progress=False)
+    scorer = load_scorer(
+        model, batch_size=batch_size, max_length=max_length, show_progress=False, precision=precision
+    )
     results, per_query = [], []
     for pair in tqdm(tatoeba.pairs, desc="tatoeba", unit="language", disable=not show_progress):
         result = evaluate_pair(scorer, pair)

@@ -2,7 +2,7 @@
 
 Queries get the model's query prompt and candidates its passage prompt. Encoding is left to
 ``SentenceTransformer.encode`` (it sorts by length and shows progress), under bf16 autocast when
-``precision`` is bf16 (:mod:`hybridir.precision`: the default where the hardware does bf16
+``precision`` is bf16 (:mod:`hybridir.core.precision`: the default where the hardware does bf16
 natively; metrics stay within 0.002 of fp32, see docs/performance.md); embeddings are cached on
 disk when the caller names a ``cache_key`` (see :mod:`hybridir.encoding.cache`), keyed by the
 precision too.
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hybridir.encoding.cache import EmbeddingCache, encode_with_cache
-from hybridir.precision import Precision, autocast
+from hybridir.core.precision import Precision, autocast
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer

@@ -30,7 +30,7 @@ import yaml
 from hybridir.core.files import atomic_write
 from hybridir.errors import UserError
 from hybridir.languages import split_language_list
-from hybridir.precision import Precision
+from hybridir.core.precision import Precision
 from hybridir.training.config import TrainConfig, build_config, read_yaml
 
 BENCHMARKS = ("mlqa-r", "xquad-r")

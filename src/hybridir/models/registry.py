@@ -14,7 +14,7 @@ from hybridir.core.paths import hub_offline
 from hybridir.encoding.base import Scorer
 from hybridir.errors import UserError
 from hybridir.models.e5_offline import HUB_NAME, MODEL_NAME, Q4_NOTE, ensure_offline_e5
-from hybridir.precision import Precision, resolve_precision
+from hybridir.core.precision import Precision, resolve_precision
 
 BUILTIN_NAMES = (MODEL_NAME, "bm25", "use-m3")
 _E5_NAMES = {MODEL_NAME, HUB_NAME}
@@ -107,7 +107,7 @@ def load_scorer(
     """Build the scorer for ``model`` (see the module docstring for the names it takes).
 
     ``precision`` applies to dense models (``auto``: bf16 autocast where the hardware does bf16
-    natively, see :mod:`hybridir.precision`); BM25 and USE ignore it.
+    natively, see :mod:`hybridir.core.precision`); BM25 and USE ignore it.
     """
     name = model.strip()
     if name.lower() == "bm25":

@@ -15,7 +15,7 @@ import yaml
 
 from hybridir.core.files import atomic_write
 from hybridir.errors import UserError
-from hybridir.precision import native_bf16
+from hybridir.core.precision import native_bf16
 
 # Settings that may differ between a run and its resumption without changing its result.
 POOLING_CHOICES = ("auto", "mean", "lasttoken", "cls")
@@ -47,7 +47,7 @@ class TrainConfig:
     gradient_accumulation_steps: int = 1
     cached_loss: bool = False  # GradCache-style loss: big batches in fixed memory
     mini_batch_size: int = 16  # chunk size of the cached loss
-    # bf16 autocast; unset = where the hardware does bf16 natively (hybridir.precision). Set true,
+    # bf16 autocast; unset = where the hardware does bf16 natively (hybridir.core.precision). Set true,
     # with LoRA the frozen base weights are also loaded in bf16.
     bf16: bool | None = None
     length_sorted: bool = True  # encode each batch in length-sorted micro-batches: no padding waste

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from hybridir.precision import Precision, autocast, cpu_has_native_bf16, resolve_precision
+from hybridir.core.precision import Precision, autocast, cpu_has_native_bf16, resolve_precision
 
 
 def test_auto_resolves_by_the_cpu_flags() -> None:
