@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from hybridir.drivers.evaluate import EvalConfig, run_lareqa_eval
 from hybridir.core.precision import cpu_has_native_bf16
+from hybridir.drivers.evaluate import EvalConfig, run_lareqa_eval
 
 LANGUAGES = ("en", "de", "zh")
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hybridir.encoding.cache import EmbeddingCache, encode_with_cache
 from hybridir.core.precision import Precision, autocast
+from hybridir.encoding.cache import EmbeddingCache, encode_with_cache
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer

@@ -28,9 +28,9 @@ from typing import Any
 import yaml
 
 from hybridir.core.files import atomic_write
+from hybridir.core.precision import Precision
 from hybridir.errors import UserError
 from hybridir.languages import split_language_list
-from hybridir.core.precision import Precision
 from hybridir.training.config import TrainConfig, build_config, read_yaml
 
 BENCHMARKS = ("mlqa-r", "xquad-r")

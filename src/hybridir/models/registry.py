@@ -11,10 +11,10 @@ import re
 from pathlib import Path
 
 from hybridir.core.paths import hub_offline
+from hybridir.core.precision import Precision, resolve_precision
 from hybridir.encoding.base import Scorer
 from hybridir.errors import UserError
 from hybridir.models.e5_offline import HUB_NAME, MODEL_NAME, Q4_NOTE, ensure_offline_e5
-from hybridir.core.precision import Precision, resolve_precision
 
 BUILTIN_NAMES = (MODEL_NAME, "bm25", "use-m3")
 _E5_NAMES = {MODEL_NAME, HUB_NAME}

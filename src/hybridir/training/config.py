@@ -14,8 +14,8 @@ from typing import Any
 import yaml
 
 from hybridir.core.files import atomic_write
-from hybridir.errors import UserError
 from hybridir.core.precision import native_bf16
+from hybridir.errors import UserError
 
 # Settings that may differ between a run and its resumption without changing its result.
 POOLING_CHOICES = ("auto", "mean", "lasttoken", "cls")
