@@ -140,8 +140,8 @@ def test_seed_and_epoch_change_the_plan(strategy: Strategy) -> None:
 def test_alpha_extremes_give_pure_mono_or_pure_cross() -> None:
     mono = BatchPlanner(_corpus(), 8, Strategy.HYBRID, alpha=1.0).plan_epoch(0)
     cross = BatchPlanner(_corpus(), 8, Strategy.HYBRID, alpha=0.0).plan_epoch(0)
-    assert {b.kind for b in mono} == {BatchKind.MONO}
-    assert {b.kind for b in cross} == {BatchKind.CROSS}
+    assert {b.kind for b in mono} == {BatchKind.X_X_MONO}
+    assert {b.kind for b in cross} == {BatchKind.X_Y}
     # alpha = 1 needs no second language; alpha = 0 needs no language able to fill a batch alone.
     BatchPlanner([frozenset({"en"})] * 10, 4, Strategy.HYBRID, alpha=1.0)
     BatchPlanner([frozenset({"en", "de"})] * 10 + [frozenset({"en", "sw"})], 4, Strategy.HYBRID, alpha=0.0)
@@ -150,7 +150,7 @@ def test_alpha_extremes_give_pure_mono_or_pure_cross() -> None:
 @pytest.mark.parametrize("alpha", [0.2, 0.5, 0.8])
 def test_realised_mono_fraction_is_near_alpha(alpha: float) -> None:
     planner = BatchPlanner(_corpus(), 4, Strategy.HYBRID, alpha=alpha, seed=11, num_batches=4000)
-    fraction = sum(b.kind is BatchKind.MONO for b in planner.plan_epoch(0)) / planner.num_batches
+    fraction = sum(b.kind is BatchKind.X_X_MONO for b in planner.plan_epoch(0)) / planner.num_batches
     assert abs(fraction - alpha) < 5 * (alpha * (1 - alpha) / planner.num_batches) ** 0.5
 
 

@@ -112,11 +112,11 @@ def test_ranks_share_every_global_batch(runs: dict[str, Path]) -> None:
         assert len({parallel_id for _, _, parallel_id in union}) == SETTINGS["batch_size"]
         kind = planned[step]["kind"]
         kinds.add(kind)
-        if kind == "mono":  # one language for the whole global batch, on every rank
+        if kind == "x-x-mono":  # one language for the whole global batch, on every rank
             assert len({lang for q, p, _ in union for lang in (q, p)}) == 1
         else:
             assert all(q != p for q, p, _ in union)
-    assert kinds == {"mono", "cross"}  # the seed gives both kinds within three steps
+    assert kinds == {"x-x-mono", "x-y"}  # the seed gives both kinds within three steps
 
 
 @pytest.mark.parametrize("variant", ["ddp", "ddp-cached"])

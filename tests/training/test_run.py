@@ -64,7 +64,7 @@ def test_three_step_run_writes_a_complete_run_folder(
     for batch in batches:
         ids = [item[2] for item in batch["items"]]
         assert len(ids) == len(set(ids)) == 4
-        if batch["kind"] == "mono":
+        if batch["kind"] == "x-x-mono":
             assert len({item[0] for item in batch["items"]} | {item[1] for item in batch["items"]}) == 1
         else:
             assert all(q != p for q, p, _ in batch["items"])
