@@ -245,3 +245,57 @@ def test_sampling_package_imports_no_torch_or_model_code() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+@st.composite
+def keyed_corpora(draw: st.DrawFn) -> tuple[list[frozenset[str]], list[frozenset], int]:
+    """Examples in paragraphs of 1-5 siblings, some sharing a passage text with another paragraph."""
+    batch_size = draw(st.integers(2, 5))
+    sizes = draw(st.lists(st.integers(1, 5), min_size=batch_size, max_size=30))
+    example_languages, keys = [], []
+    for paragraph, size in enumerate(sizes):
+        for _ in range(size):
+            example_languages.append(draw(language_sets))
+            shared = draw(st.sets(st.integers(0, 8), max_size=2))  # identical texts across paragraphs
+            keys.append(frozenset({("p", paragraph)} | {("t", text) for text in shared}))
+    return example_languages, keys, batch_size
+
+
+@PROPERTY
+@given(
+    corpus=keyed_corpora(),
+    strategy=st.sampled_from(list(Strategy)),
+    alpha=st.sampled_from([0.0, 0.5, 1.0]),
+    seed=st.integers(0, 2**32),
+)
+def test_no_batch_holds_two_examples_that_share_a_paragraph_or_text(
+    corpus: tuple[list[frozenset[str]], list[frozenset], int], strategy: Strategy, alpha: float, seed: int
+) -> None:
+    example_languages, keys, batch_size = corpus
+    try:
+        planner = BatchPlanner(example_languages, batch_size, strategy, alpha, seed=seed, conflict_keys=keys)
+    except UserError as error:
+        assert "\n" not in str(error)
+        return
+    for epoch in (0, 1):
+        batches = planner.plan_epoch(epoch)
+        check_batches(batches, example_languages, planner)
+        for batch in batches:
+            seen: set = set()
+            for i, _, _ in batch.items:
+                assert seen.isdisjoint(keys[i]), "two conflicting examples in one batch"
+                seen |= keys[i]
+
+
+def test_siblings_change_the_capacity_checks() -> None:
+    """Ten paragraphs of three siblings fill batches of ten, not of eleven, though 30 examples exist."""
+    languages = [frozenset({"en", "de"})] * 30
+    keys = [frozenset({("p", i // 3)}) for i in range(30)]
+    planner = BatchPlanner(languages, 10, Strategy.HYBRID, conflict_keys=keys, num_batches=50)
+    check_batches(planner.plan_epoch(0), languages, planner)
+    with pytest.raises(UserError, match=r"only 10 training examples that share no paragraph or passage \(of 30\)"):
+        BatchPlanner(languages, 11, Strategy.X_X_MONO, conflict_keys=keys)
+    languages += [frozenset({"en"})] * 30
+    keys += [frozenset({("p", 10 + i)}) for i in range(30)]
+    with pytest.raises(UserError, match=r"de \(10 examples that share no paragraph or passage \(of 30\)\)"):
+        BatchPlanner(languages, 11, Strategy.X_X_MONO, conflict_keys=keys)

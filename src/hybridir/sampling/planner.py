@@ -125,8 +125,7 @@ class _EpochDraw:
     def _take(self, pools: SourcePools, name: str, pool: np.ndarray) -> list[int]:
         key = (pools.position, name)
         if key not in self._queues:
-            what = f"source {pools.name}" if len(self._planner.pools) > 1 else "the training data"
-            self._queues[key] = ConflictQueue(pool, self._rng, self._planner.keys_of, what)
+            self._queues[key] = ConflictQueue(pool, self._rng, self._planner.keys_of)
         return self._queues[key].take(self._planner.batch_size)
 
     def batch(self, kind: BatchKind) -> PlannedBatch:

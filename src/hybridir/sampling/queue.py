@@ -16,25 +16,31 @@ from collections.abc import Hashable, Iterable, Sequence
 
 import numpy as np
 
-from hybridir.errors import UserError
-
 Keys = frozenset[Hashable]
+
+
+def greedy_batch(pool: Iterable[int], keys_of: Sequence[Keys], limit: int | None = None) -> list[int]:
+    """The examples of ``pool`` that a greedy pass in pool order puts in one batch (up to ``limit``)."""
+    used: set[Hashable] = set()
+    chosen: list[int] = []
+    for index in pool:
+        if limit is not None and len(chosen) == limit:
+            break
+        keys = keys_of[index]
+        if used.isdisjoint(keys):
+            used.update(keys)
+            chosen.append(index)
+    return chosen
 
 
 def independent_count(pool: Iterable[int], keys_of: Sequence[Keys]) -> int:
     """How many examples of ``pool`` a greedy pass (in pool order) can put in one batch.
 
     A lower bound on the largest conflict-free batch: the planner checks it against the batch
-    size before planning, so a pool too small for a batch is a one-line error, not a hang.
+    size before planning, so a pool too small for a batch is a one-line error, and
+    :meth:`ConflictQueue.take` can always fall back on that pass.
     """
-    used: set[Hashable] = set()
-    count = 0
-    for index in pool:
-        keys = keys_of[index]
-        if used.isdisjoint(keys):
-            used.update(keys)
-            count += 1
-    return count
+    return len(greedy_batch(pool, keys_of))
 
 
 class ConflictQueue:
@@ -42,17 +48,15 @@ class ConflictQueue:
 
     ``take`` never returns two indices that share a key (an index always conflicts with
     itself): a conflicting index is deferred to the front of the queue, so each pass still
-    serves every index exactly once, only later. ``what`` names the pool in the error raised
-    when no conflict-free batch can be found in a whole pass.
+    serves every index exactly once, only later. If a whole shuffled pass cannot complete a
+    batch (the shuffled order painted itself into a corner), the batch is the greedy pass in
+    pool order, which the planner checked can fill one, and what was drawn returns to the queue.
     """
 
-    def __init__(
-        self, pool: np.ndarray, rng: np.random.Generator, keys_of: Sequence[Keys], what: str
-    ) -> None:
+    def __init__(self, pool: np.ndarray, rng: np.random.Generator, keys_of: Sequence[Keys]) -> None:
         self._pool = pool
         self._rng = rng
         self._keys_of = keys_of
-        self._what = what
         self._queue: deque[int] = deque()
 
     def take(self, n: int) -> list[int]:
@@ -64,10 +68,7 @@ class ConflictQueue:
             if not self._queue:
                 refills += 1
                 if refills > 2:  # a whole shuffled pass gave no conflict-free batch
-                    raise UserError(
-                        f"{self._what}: cannot fill a batch of {n} with examples that share no paragraph "
-                        "or passage text: use a smaller --batch-size"
-                    )
+                    return self._fallback(n, batch + deferred)
                 self._queue.extend(self._rng.permutation(self._pool).tolist())
             index = self._queue.popleft()
             keys = self._keys_of[index]
@@ -77,4 +78,12 @@ class ConflictQueue:
             else:
                 deferred.append(index)
         self._queue.extendleft(reversed(deferred))
+        return batch
+
+    def _fallback(self, n: int, drawn: list[int]) -> list[int]:
+        batch = greedy_batch(self._pool.tolist(), self._keys_of, n)
+        if len(batch) < n:
+            raise ValueError(f"the pool cannot fill a conflict-free batch of {n}: check it before planning")
+        chosen = set(batch)
+        self._queue.extendleft(reversed([index for index in drawn if index not in chosen]))
         return batch
