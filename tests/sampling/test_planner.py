@@ -293,7 +293,9 @@ def test_siblings_change_the_capacity_checks() -> None:
     keys = [frozenset({("p", i // 3)}) for i in range(30)]
     planner = BatchPlanner(languages, 10, Strategy.HYBRID, conflict_keys=keys, num_batches=50)
     check_batches(planner.plan_epoch(0), languages, planner)
-    with pytest.raises(UserError, match=r"only 10 training examples that share no paragraph or passage \(of 30\)"):
+    with pytest.raises(
+        UserError, match=r"only 10 training examples that share no paragraph or passage \(of 30\)"
+    ):
         BatchPlanner(languages, 11, Strategy.X_X_MONO, conflict_keys=keys)
     languages += [frozenset({"en"})] * 30
     keys += [frozenset({("p", 10 + i)}) for i in range(30)]
