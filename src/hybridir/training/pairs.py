@@ -8,7 +8,8 @@ draw, and ``row_index`` maps a planned item ``(example, q_lang, p_lang)`` to its
 of several sources are indexed one source after the other, as the planner indexes them.
 
 The table also gives each example its conflict keys (see :mod:`hybridir.sampling.queue`): its
-paragraphs, and every passage text its rows hold as a positive or a hard negative. Two
+paragraphs, its positive texts, and those of its hard negatives that are some example's
+positive (two rows sharing a negative is harmless, so other negatives are no key). Two
 examples that share one (siblings of a paragraph, identical positives, one's negative being the
 other's positive) are kept out of one batch by the planner.
 """
@@ -72,6 +73,15 @@ def plan_sources(sources: Sequence[TrainingSource], table: PairTable) -> list[Pl
     return plan
 
 
+def _fallback_negative(pool: list[tuple[int, str]], positive: str, rng: random.Random) -> str:
+    """Another example's positive, never the same text as ``positive`` (unless no other exists)."""
+    for _ in range(4 * len(pool)):
+        _, negative = pool[rng.randrange(len(pool))]
+        if negative != positive:
+            return negative
+    return next((text for _, text in pool if text != positive), pool[0][1])
+
+
 def build_pair_table(
     data: ParallelCorpus | Sequence[TrainingSource], strategy: Strategy, hard_negatives: bool, seed: int
 ) -> PairTable:
@@ -94,6 +104,7 @@ def build_pair_table(
         for index, example in enumerate(examples):
             for lang, text in example.texts.items():
                 positives_by_language.setdefault(lang, []).append((index, text.positive))
+        positive_texts = {text for pool in positives_by_language.values() for _, text in pool}
         for index, example in enumerate(examples):
             keys: set[Hashable] = {("p", paragraph) for paragraph in example.paragraphs}
             keys.update(("t", text.positive) for text in example.texts.values())
@@ -106,12 +117,10 @@ def build_pair_table(
                     if passage.negatives:
                         negative = passage.negatives[rng.randrange(len(passage.negatives))]
                     else:
-                        pool = positives_by_language[p_lang]
-                        other, negative = pool[rng.randrange(len(pool))]
-                        while other == index and len(pool) > 1:
-                            other, negative = pool[rng.randrange(len(pool))]
+                        negative = _fallback_negative(positives_by_language[p_lang], passage.positive, rng)
                     columns["negative"].append(negative)
-                    keys.add(("t", negative))
+                    if negative in positive_texts:  # a batch-mate's positive: a false negative
+                        keys.add(("t", negative))
             conflict_keys.append(frozenset(keys))
         offset += len(examples)
     return PairTable(Dataset.from_dict(columns), row_index, conflict_keys)
