@@ -84,7 +84,8 @@ def main() -> None:
     args = parser.parse_args()
     results = []
     print(
-        "| data | batch | strategy | batches | with a false negative: before / after | siblings | same positive | negative = positive |"
+        "| data | batch | strategy | batches | with a false negative: before / after | siblings "
+        "| same positive | negative = positive |"
     )
     print("|---|---|---|---|---|---|---|---|")
     for benchmark in args.benchmarks.split(","):
