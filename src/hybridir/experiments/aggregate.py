@@ -21,6 +21,7 @@ from hybridir.data.sources import resolve_data_dir
 from hybridir.errors import UserError
 from hybridir.experiments.config import (
     FULL,
+    SOURCES,
     STARVED,
     Arm,
     Cell,
@@ -85,6 +86,7 @@ class Summary:
     per_language: list[dict[str, Any]] = field(default_factory=list)
     cross_pairs: list[dict[str, Any]] = field(default_factory=list)
     imbalance: list[dict[str, Any]] = field(default_factory=list)
+    added_sources: list[dict[str, Any]] = field(default_factory=list)
     data: list[dict[str, Any]] = field(default_factory=list)
     cost: dict[str, Any] = field(default_factory=dict)
     rank_distances: dict[tuple[str, str, str], np.ndarray] = field(default_factory=dict)
@@ -255,9 +257,12 @@ def _mean_or_none(values: list[float | None]) -> float | None:
     return float(np.mean(present)) if present else None
 
 
-def _imbalance_rows(experiment: ExperimentConfig, groups: list[Group]) -> list[dict[str, Any]]:
-    """Per arm: starved minus full, on each starved query language and on the other languages."""
-    starved_languages = sorted(experiment.train_fraction_by_language)
+def _imbalance_rows(
+    experiment: ExperimentConfig, groups: list[Group], variant: str = STARVED
+) -> list[dict[str, Any]]:
+    """Per arm: ``variant`` minus full. For the starved variant, on each starved query language
+    and on the other languages; for the sources variant, on all query languages."""
+    starved_languages = sorted(experiment.train_fraction_by_language) if variant == STARVED else []
     rows: list[dict[str, Any]] = []
     for direction in experiment.directions:
         family = []
@@ -267,12 +272,13 @@ def _imbalance_rows(experiment: ExperimentConfig, groups: list[Group]) -> list[d
                 for g in groups
                 if g.direction == direction and g.model == arm.label and g.arm is not None
             }
-            if FULL not in pair or STARVED not in pair:
+            if FULL not in pair or variant not in pair:
                 continue
-            full, starved = pair[FULL], pair[STARVED]
+            full, starved = pair[FULL], pair[variant]
             tested = list(full.metrics[0]["languages"])
             others = [lang for lang in tested if lang not in starved_languages]
-            targets = [(lang, [lang]) for lang in starved_languages if lang in tested] + [("others", others)]
+            targets = [(lang, [lang]) for lang in starved_languages if lang in tested]
+            targets.append(("others", others) if variant == STARVED else ("all", tested))
             seeds = [s for s in full.seeds if s in starved.seeds]
             for label, languages in targets:
                 for key in IMBALANCE_METRICS:
@@ -343,6 +349,8 @@ def summarize(experiment: ExperimentConfig, out: Path) -> Summary:
     summary.per_language, summary.cross_pairs = _language_views(groups)
     if experiment.train_fraction_by_language:
         summary.imbalance = _imbalance_rows(experiment, groups)
+    if experiment.extra_sources:
+        summary.added_sources = _imbalance_rows(experiment, groups, SOURCES)
     for group in groups:
         table = group.table
         chosen = (table.setting == "multilingual") & ~np.isnan(table.values["rank_distance"])
