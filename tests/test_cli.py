@@ -116,3 +116,35 @@ def test_eval_miracl_without_a_corpus_says_what_to_do(capsys, shared_data: Path,
         str(tmp_path),
     )
     _assert_one_line_error(code, err, "--corpus")
+
+
+def _bitext(folder: Path, files: dict[str, int]) -> Path:
+    folder.mkdir()
+    for name, lines in files.items():
+        (folder / name).write_text("".join(f"line {i}\n" for i in range(lines)), encoding="utf-8")
+    return folder
+
+
+def test_train_source_errors_are_one_line(capsys, shared_data: Path, tmp_path: Path) -> None:
+    out = str(tmp_path / "run")
+    uneven = _bitext(tmp_path / "uneven", {"de.txt": 40, "en.txt": 39})
+    code, _, err = _run(capsys, "train", "--train", "mlqa-r", "--train", str(uneven), "--out", out)
+    _assert_one_line_error(code, err, "differ in line count (en.txt 39, de.txt 40)")
+    unknown = _bitext(tmp_path / "unknown", {"de.txt": 40, "news.xyz-QQ.txt": 40})
+    code, _, err = _run(capsys, "train", "--train", str(unknown), "--out", out)
+    _assert_one_line_error(code, err, "unknown language code 'xyz-QQ'")
+    bitext = _bitext(tmp_path / "bitext", {"de.txt": 40, "en.txt": 40})
+    code, _, err = _run(
+        capsys, "train", "--train", "mlqa-r", "--train", str(bitext), "--sampling", "x-x-mono", "--out", out
+    )
+    _assert_one_line_error(code, err, "source bitext: it gives only cross-language (x-y) pairs")
+    tiny = tmp_path / "tiny.json"
+    qas = [
+        {"id": f"q{i}", "question": "?", "answers": [{"text": "东京", "answer_start": 0}]} for i in range(3)
+    ]
+    paragraphs = [{"context": f"东京{i}。好。", "qas": [qa]} for i, qa in enumerate(qas)]
+    tiny.write_text(json.dumps({"data": [{"title": "t", "paragraphs": paragraphs}]}), encoding="utf-8")
+    code, _, err = _run(capsys, "train", "--train", "mlqa-r", "--train", f"zh:{tiny}", "--out", out)
+    _assert_one_line_error(code, err, "source tiny: only 3 training examples, fewer than the batch size 32")
+    code, _, err = _run(capsys, "train", "--source-weights", "sized", "--out", out)
+    _assert_one_line_error(code, err, "unknown source weighting 'sized'")

@@ -100,7 +100,9 @@ def _run_miracl(args: argparse.Namespace) -> None:
 
 
 _TRAIN_HELP = {
-    "train": "benchmark name (mlqa-r, xquad-r), parallel JSONL file, or folder of <lang>.json",
+    "train": "a training source, repeatable: benchmark name (mlqa-r, xquad-r), parallel JSONL file, "
+    "folder of <lang>.json or of bitext <lang>.txt, or LANG:FILE.json (SQuAD in one language)",
+    "source_weights": "size | uniform | temperature:T: how each batch's source is drawn (size: the paper's)",
     "sampling": "x-x | x-x-mono | x-y | hybrid",
     "alpha": "hybrid: probability that a batch is x-x-mono (else x-y)",
     "language_weights": "uniform | size | temperature:T",
@@ -131,7 +133,9 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     for field in fields(TrainConfig):
         flag = "--" + field.name.replace("_", "-")
         kind = field.type if isinstance(field.type, type) else str(field.type)
-        if kind in (bool, "bool", "bool | None"):
+        if field.name == "train":
+            p.add_argument(flag, dest="train", action="append", default=None, help=_TRAIN_HELP["train"])
+        elif kind in (bool, "bool", "bool | None"):
             p.add_argument(
                 flag,
                 dest=field.name,
@@ -150,8 +154,13 @@ def _run_train(args: argparse.Namespace) -> None:
     from hybridir.training.run import run_training
 
     overrides = {f.name: getattr(args, f.name) for f in fields(TrainConfig)}
+    if overrides["train"] is not None and len(overrides["train"]) == 1:
+        overrides["train"] = overrides["train"][0]  # one source stays a string in config.yaml
     config = build_config(read_yaml(args.config) if args.config else {}, overrides)
     run = run_training(config)
+    summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+    for note in summary.get("data_notes", []):
+        print(f"note: {note}")
     print(f"trained model in {run / 'model'}; summary in {run / 'summary.json'}")
 
 

@@ -6,6 +6,8 @@ from hybridir.data.segment import sentence_at, sentence_spans, split_sentences
 def test_chinese_and_arabic_punctuation_split() -> None:
     chinese = split_sentences("我爱北京。天安门很大！你好吗？是的", "zh")
     assert chinese == ("我爱北京。", "天安门很大！", "你好吗？", "是的")
+    dated = split_sentences("游园地。1975年建成。“你好。”他说。", "zh")
+    assert dated == ("游园地。", "1975年建成。", "“你好。”", "他说。")
     assert split_sentences("هذا نص. هل هو جيد؟ نعم! شكرا", "ar") == ("هذا نص.", "هل هو جيد؟", "نعم!", "شكرا")
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hybridir.errors import UserError
-from hybridir.experiments.config import parse_experiment, read_experiment
+from hybridir.experiments.config import cell_train_config, parse_experiment, read_experiment
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs" / "experiments"
 BASE = {
@@ -34,6 +34,18 @@ def test_imbalance_adds_a_starved_variant() -> None:
     assert len(experiment.cells()) == 2 * 3 * 2 * 2
 
 
+def test_extra_sources_add_a_sources_variant_that_trains_on_them_too(tmp_path: Path) -> None:
+    extra = ["../shared/data/ntrex-128", {"path": "arcd-train.json", "language": "ar"}]
+    experiment = parse_experiment({**BASE, "extra_sources": extra})
+    assert experiment.variants == ["full", "sources"]
+    full, sources = (next(c for c in experiment.cells() if c.variant == v) for v in ("full", "sources"))
+    data = tmp_path / "mlqa-r-full-1234.jsonl"
+    assert cell_train_config(experiment, full, data, tmp_path / "a").train == str(data)
+    assert cell_train_config(experiment, sources, data, tmp_path / "b").train == [str(data), *extra]
+    with pytest.raises(UserError, match="extra_sources must be a list"):
+        parse_experiment({**BASE, "extra_sources": "ntrex-128"})
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -54,7 +66,7 @@ def test_bad_files_are_one_line_errors(change: dict, message: str) -> None:
         parse_experiment({**BASE, **change})
 
 
-@pytest.mark.parametrize("name", ["sampling", "alpha", "imbalance"])
+@pytest.mark.parametrize("name", ["sampling", "alpha", "imbalance", "sources"])
 def test_shipped_configs_are_valid(name: str) -> None:
     experiment = read_experiment(CONFIGS / f"{name}.yaml")
     assert experiment.reference in [arm.label for arm in experiment.arms]

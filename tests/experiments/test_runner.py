@@ -130,3 +130,27 @@ def test_grid_with_an_extra_test_benchmark(shared_data: Path, tmp_path: Path) ->
     summary = json.loads((out / "summary.json").read_text())
     assert {r["model"] for r in summary["extra_tests"]} == {"hybrid-a0.5", "bm25"}
     assert any(name.endswith("__extra_tests.png") for name in summary["figures"])
+
+
+def test_grid_with_extra_sources_trains_and_compares_them(shared_data: Path, tmp_path: Path) -> None:
+    model = build_tiny_model(tmp_path / "tiny")
+    bitext = tmp_path / "bitext"
+    bitext.mkdir()
+    for code in ("eng-US", "deu", "spa"):
+        lines = (shared_data / "ntrex-128" / f"newstest2019-ref.{code}.txt").read_text(encoding="utf-8")
+        (bitext / f"{code}.txt").write_text("\n".join(lines.splitlines()[:100]) + "\n", encoding="utf-8")
+    grid = {"strategies": ["hybrid"], "baselines": [], "extra_sources": [str(bitext)]}
+    config = _write_config(tmp_path / "grid.yaml", model, grid)
+    out = tmp_path / "out"
+    report = run_experiment(config, out).read_text()
+    cell = out / "cells" / "mlqa-r-to-xquad-r__sources__hybrid-a0.5__seed1" / "train"
+    saved = yaml.safe_load((cell / "config.yaml").read_text())
+    assert saved["train"][1] == str(bitext) and Path(saved["train"][0]).name.startswith("mlqa-r-full-")
+    assert {s["name"] for s in json.loads((cell / "summary.json").read_text())["sources"]} == {
+        Path(saved["train"][0]).stem,
+        "bitext",
+    }
+    assert "## Added training sources" in report
+    summary = json.loads((out / "summary.json").read_text())
+    rows = [r for r in summary["added_sources"] if r["metric"] == "multi_map"]
+    assert len(rows) == 1 and rows[0]["languages"] == "all" and 0.0 <= rows[0]["p"] <= 1.0

@@ -38,14 +38,17 @@ def check_batches(
         assert len(set(indices)) == len(indices), "an example appears twice in one batch"
         for i, question, passage in batch.items:
             assert question in example_languages[i] and passage in example_languages[i]
-        if batch.kind is BatchKind.MONO:
+        if batch.kind.same_language:
             assert all(q == p for _, q, p in batch.items)
-            if planner.strategy is not Strategy.X_X:
+            if batch.kind is BatchKind.X_X_MONO:
                 assert len({q for _, q, _ in batch.items}) == 1, "a mono batch mixes languages"
         else:
             assert all(q != p for _, q, p in batch.items)
     kinds = {batch.kind for batch in batches}
-    if planner.strategy in (Strategy.X_X, Strategy.X_X_MONO):
-        assert kinds <= {BatchKind.MONO}
-    if planner.strategy is Strategy.X_Y:
-        assert kinds <= {BatchKind.CROSS}
+    expected = {
+        Strategy.X_X: {BatchKind.X_X},
+        Strategy.X_X_MONO: {BatchKind.X_X_MONO},
+        Strategy.X_Y: {BatchKind.X_Y},
+        Strategy.HYBRID: {BatchKind.X_X_MONO, BatchKind.X_Y},
+    }[planner.strategy]
+    assert kinds <= expected

@@ -78,7 +78,7 @@ def test_split_batches_gives_every_rank_a_slice_of_the_same_batch() -> None:
     for (left, right), batch in zip(steps, sampler.planned_batches(), strict=True):
         assert [item_of[row] for row in left + right] == list(batch.items)
         assert len(left) == len(right) == 4
-        if batch.kind is BatchKind.MONO:
+        if batch.kind is BatchKind.X_X_MONO:
             assert {item_of[row][1] for row in left} == {item_of[row][1] for row in right}
 
 
@@ -116,7 +116,7 @@ def test_real_mlqa_r_structure_with_hybrid_batches_of_32(shared_data: Path) -> N
     epochs = [planner.plan_epoch(epoch) for epoch in range(3)]
     for batches in epochs:
         check_batches(batches, example_languages, planner)
-    mono_languages = {b.items[0][1] for batches in epochs for b in batches if b.kind is BatchKind.MONO}
+    mono_languages = {b.items[0][1] for batches in epochs for b in batches if b.kind is BatchKind.X_X_MONO}
     assert len(mono_languages) >= 5
     row_index = _row_index(example_languages)
     sampler = ParallelBatchSampler.factory(planner, row_index)(list(range(len(row_index))), 32, False)

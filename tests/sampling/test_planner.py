@@ -140,8 +140,8 @@ def test_seed_and_epoch_change_the_plan(strategy: Strategy) -> None:
 def test_alpha_extremes_give_pure_mono_or_pure_cross() -> None:
     mono = BatchPlanner(_corpus(), 8, Strategy.HYBRID, alpha=1.0).plan_epoch(0)
     cross = BatchPlanner(_corpus(), 8, Strategy.HYBRID, alpha=0.0).plan_epoch(0)
-    assert {b.kind for b in mono} == {BatchKind.MONO}
-    assert {b.kind for b in cross} == {BatchKind.CROSS}
+    assert {b.kind for b in mono} == {BatchKind.X_X_MONO}
+    assert {b.kind for b in cross} == {BatchKind.X_Y}
     # alpha = 1 needs no second language; alpha = 0 needs no language able to fill a batch alone.
     BatchPlanner([frozenset({"en"})] * 10, 4, Strategy.HYBRID, alpha=1.0)
     BatchPlanner([frozenset({"en", "de"})] * 10 + [frozenset({"en", "sw"})], 4, Strategy.HYBRID, alpha=0.0)
@@ -150,7 +150,7 @@ def test_alpha_extremes_give_pure_mono_or_pure_cross() -> None:
 @pytest.mark.parametrize("alpha", [0.2, 0.5, 0.8])
 def test_realised_mono_fraction_is_near_alpha(alpha: float) -> None:
     planner = BatchPlanner(_corpus(), 4, Strategy.HYBRID, alpha=alpha, seed=11, num_batches=4000)
-    fraction = sum(b.kind is BatchKind.MONO for b in planner.plan_epoch(0)) / planner.num_batches
+    fraction = sum(b.kind is BatchKind.X_X_MONO for b in planner.plan_epoch(0)) / planner.num_batches
     assert abs(fraction - alpha) < 5 * (alpha * (1 - alpha) / planner.num_batches) ** 0.5
 
 
@@ -245,3 +245,59 @@ def test_sampling_package_imports_no_torch_or_model_code() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+@st.composite
+def keyed_corpora(draw: st.DrawFn) -> tuple[list[frozenset[str]], list[frozenset], int]:
+    """Examples in paragraphs of 1-5 siblings, some sharing a passage text with another paragraph."""
+    batch_size = draw(st.integers(2, 5))
+    sizes = draw(st.lists(st.integers(1, 5), min_size=batch_size, max_size=30))
+    example_languages, keys = [], []
+    for paragraph, size in enumerate(sizes):
+        for _ in range(size):
+            example_languages.append(draw(language_sets))
+            shared = draw(st.sets(st.integers(0, 8), max_size=2))  # identical texts across paragraphs
+            keys.append(frozenset({("p", paragraph)} | {("t", text) for text in shared}))
+    return example_languages, keys, batch_size
+
+
+@PROPERTY
+@given(
+    corpus=keyed_corpora(),
+    strategy=st.sampled_from(list(Strategy)),
+    alpha=st.sampled_from([0.0, 0.5, 1.0]),
+    seed=st.integers(0, 2**32),
+)
+def test_no_batch_holds_two_examples_that_share_a_paragraph_or_text(
+    corpus: tuple[list[frozenset[str]], list[frozenset], int], strategy: Strategy, alpha: float, seed: int
+) -> None:
+    example_languages, keys, batch_size = corpus
+    try:
+        planner = BatchPlanner(example_languages, batch_size, strategy, alpha, seed=seed, conflict_keys=keys)
+    except UserError as error:
+        assert "\n" not in str(error)
+        return
+    for epoch in (0, 1):
+        batches = planner.plan_epoch(epoch)
+        check_batches(batches, example_languages, planner)
+        for batch in batches:
+            seen: set = set()
+            for i, _, _ in batch.items:
+                assert seen.isdisjoint(keys[i]), "two conflicting examples in one batch"
+                seen |= keys[i]
+
+
+def test_siblings_change_the_capacity_checks() -> None:
+    """Ten paragraphs of three siblings fill batches of ten, not of eleven, though 30 examples exist."""
+    languages = [frozenset({"en", "de"})] * 30
+    keys = [frozenset({("p", i // 3)}) for i in range(30)]
+    planner = BatchPlanner(languages, 10, Strategy.HYBRID, conflict_keys=keys, num_batches=50)
+    check_batches(planner.plan_epoch(0), languages, planner)
+    with pytest.raises(
+        UserError, match=r"only 10 training examples that share no paragraph or passage \(of 30\)"
+    ):
+        BatchPlanner(languages, 11, Strategy.X_X_MONO, conflict_keys=keys)
+    languages += [frozenset({"en"})] * 30
+    keys += [frozenset({("p", 10 + i)}) for i in range(30)]
+    with pytest.raises(UserError, match=r"de \(10 examples that share no paragraph or passage \(of 30\)\)"):
+        BatchPlanner(languages, 11, Strategy.X_X_MONO, conflict_keys=keys)

@@ -1,9 +1,11 @@
 """Data-parallel training for real: two CPU processes (torchrun, gloo) against one process.
 
 The two-process run must train on the same global batches as the single-process run, split
-between the ranks (same kind and language per step, disjoint slices that make up the planned
-batch), and with in-batch negatives gathered across ranks it must give the same loss, gradient
-norm and final weights, with the plain and with the cached (GradCache) loss.
+between the ranks (same kind, source and language per step, disjoint slices that make up the
+planned batch, no two siblings of one paragraph in a global batch), and with in-batch negatives
+gathered across ranks it must give the same loss, gradient norm and final weights, with the
+plain and with the cached (GradCache) loss. The runs train on two sources: MLQA-R and a slice
+of NTREX-128 bitext.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from hybridir.data.readers import load_training_corpus
 from hybridir.training.config import TrainConfig
 from hybridir.training.run import run_training
 
@@ -26,7 +29,7 @@ SETTINGS = {
     "languages": "en,de,es",
     "sampling": "hybrid",
     "batch_size": 8,
-    "max_steps": 3,
+    "max_steps": 4,
     "max_length": 32,
     "learning_rate": 1e-3,
     "warmup_ratio": 0.0,
@@ -46,7 +49,11 @@ pytestmark = pytest.mark.skipif(
 
 
 def _flags(settings: dict) -> list[str]:
-    return [item for key, value in settings.items() for item in ("--" + key.replace("_", "-"), str(value))]
+    flags = []
+    for key, value in settings.items():
+        for one in value if isinstance(value, list) else [value]:
+            flags += ["--" + key.replace("_", "-"), str(one)]
+    return flags
 
 
 def _lines(path: Path) -> list[dict]:
@@ -87,7 +94,17 @@ def runs(
     """Run folders of the same settings on the same tiny model: one process ("single"), two
     processes ("ddp"), and two processes with the cached loss in chunks of 3 ("ddp-cached")."""
     root = tmp_path_factory.mktemp("ddp")
-    settings = {**SETTINGS, "model": str(deterministic_encoder), "data_dir": str(shared_data / "mlqa-r")}
+    bitext = root / "ntrex"
+    bitext.mkdir()
+    for code in ("eng-US", "deu", "spa"):
+        lines = (shared_data / "ntrex-128" / f"newstest2019-ref.{code}.txt").read_text(encoding="utf-8")
+        (bitext / f"{code}.txt").write_text("\n".join(lines.splitlines()[:200]) + "\n", encoding="utf-8")
+    settings = {
+        **SETTINGS,
+        "train": ["mlqa-r", str(bitext)],
+        "model": str(deterministic_encoder),
+        "data_dir": str(shared_data / "mlqa-r"),
+    }
     _torchrun(settings, root / "ddp", root)
     _torchrun({**settings, "mini_batch_size": 3}, root / "ddp-cached", root, "--cached-loss")
     with pytest.MonkeyPatch.context() as patch:
@@ -96,13 +113,14 @@ def runs(
     return {name: root / name for name in ("single", "ddp", "ddp-cached")}
 
 
-def test_ranks_share_every_global_batch(runs: dict[str, Path]) -> None:
+def test_ranks_share_every_global_batch(runs: dict[str, Path], shared_data: Path) -> None:
     ddp, single = runs["ddp"], runs["single"]
+    paragraphs = {ex.id: set(ex.paragraphs) for ex in load_training_corpus("mlqa-r").examples}
     planned = {record["step"]: record for record in _lines(single / "batches.jsonl")}
     assert _lines(ddp / "batches.jsonl") == list(planned.values())  # same plan with and without DDP
     ranks = [_lines(ddp / f"batches.rank{rank}.jsonl") for rank in range(PROCESSES)]
-    assert [[record["step"] for record in log] for log in ranks] == [[1, 2, 3]] * PROCESSES
-    kinds = set()
+    assert [[record["step"] for record in log] for log in ranks] == [[1, 2, 3, 4]] * PROCESSES
+    kinds, sources = set(), set()
     for step_records in zip(*ranks, strict=True):
         step = step_records[0]["step"]
         share = SETTINGS["batch_size"] // PROCESSES
@@ -110,23 +128,31 @@ def test_ranks_share_every_global_batch(runs: dict[str, Path]) -> None:
             [rank * share, (rank + 1) * share] for rank in range(PROCESSES)
         ]
         assert {record["kind"] for record in step_records} == {planned[step]["kind"]}
+        assert {record["source"] for record in step_records} == {planned[step]["source"]}
         union = [item for record in step_records for item in record["items"]]
         assert union == planned[step]["items"]
         assert len({parallel_id for _, _, parallel_id in union}) == SETTINGS["batch_size"]
+        sources.add(planned[step]["source"])
+        if planned[step]["source"] == "mlqa-r":  # no two siblings of one paragraph across the ranks
+            held = [paragraphs[parallel_id] for _, _, parallel_id in union]
+            assert len(set().union(*held)) == sum(map(len, held))
+        else:
+            assert planned[step]["kind"] == "x-y"  # bitext serves cross-language batches only
         kind = planned[step]["kind"]
         kinds.add(kind)
-        if kind == "mono":  # one language for the whole global batch, on every rank
+        if kind == "x-x-mono":  # one language for the whole global batch, on every rank
             assert len({lang for q, p, _ in union for lang in (q, p)}) == 1
         else:
             assert all(q != p for q, p, _ in union)
-    assert kinds == {"mono", "cross"}  # the seed gives both kinds within three steps
+    assert kinds == {"x-x-mono", "x-y"}  # the seed gives both kinds and both sources in four steps
+    assert sources == {"mlqa-r", "ntrex"}
 
 
 @pytest.mark.parametrize("variant", ["ddp", "ddp-cached"])
 def test_two_processes_match_one_process(runs: dict[str, Path], variant: str) -> None:
     ddp, single = runs[variant], runs["single"]
     expected, actual = _step_losses(single), _step_losses(ddp)
-    assert sorted(actual) == sorted(expected) == [1, 2, 3]
+    assert sorted(actual) == sorted(expected) == [1, 2, 3, 4]
     for step in expected:
         assert actual[step]["loss"] == pytest.approx(expected[step]["loss"], rel=1e-5, abs=1e-6)
         assert actual[step]["grad_norm"] == pytest.approx(expected[step]["grad_norm"], rel=1e-4)
@@ -135,5 +161,5 @@ def test_two_processes_match_one_process(runs: dict[str, Path], variant: str) ->
     for name, tensor in expected_weights.items():
         torch.testing.assert_close(actual_weights[name], tensor, rtol=1e-4, atol=1e-5)
     summary = json.loads((ddp / "summary.json").read_text())
-    assert summary["processes"] == PROCESSES and summary["steps"] == 3
+    assert summary["processes"] == PROCESSES and summary["steps"] == 4
     assert not (ddp / "model.partial").exists()

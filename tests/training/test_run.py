@@ -67,7 +67,7 @@ def test_three_step_run_writes_a_complete_run_folder(
     for batch in batches:
         ids = [item[2] for item in batch["items"]]
         assert len(ids) == len(set(ids)) == 4
-        if batch["kind"] == "mono":
+        if batch["kind"] == "x-x-mono":
             assert len({item[0] for item in batch["items"]} | {item[1] for item in batch["items"]}) == 1
         else:
             assert all(q != p for q, p, _ in batch["items"])
@@ -196,3 +196,51 @@ def test_bad_data_settings_are_user_errors(shared_data: Path, tiny_model: Path, 
         run_training(_config(tiny_model, tmp_path / "b", sampling="x-y", languages="en"))
     with pytest.raises(UserError, match=r"does not exist|neither"):
         run_training(_config(tiny_model, tmp_path / "c", train=str(tmp_path / "missing.jsonl")))
+
+
+def test_several_sources_in_one_run(shared_data: Path, tiny_model: Path, tmp_path: Path) -> None:
+    """MLQA-R, a slice of NTREX-128 bitext and CMRC 2018 trial: one source per batch, each serving
+    only its kinds, a validation split from every source, and the source mix in summary.json."""
+    bitext = tmp_path / "ntrex"
+    bitext.mkdir()
+    for code in ("eng-US", "deu", "spa"):
+        lines = (shared_data / "ntrex-128" / f"newstest2019-ref.{code}.txt").read_text(encoding="utf-8")
+        (bitext / f"newstest2019-ref.{code}.txt").write_text("\n".join(lines.splitlines()[:300]) + "\n")
+    cmrc = {
+        "path": str(shared_data / "cmrc2018" / "cmrc2018_trial.json"),
+        "language": "zh",
+        "languages": "zh",
+    }
+    config = _config(
+        tiny_model,
+        tmp_path / "run",
+        train=["mlqa-r", str(bitext), cmrc],
+        source_weights="uniform",
+        max_steps=8,
+        validation_fraction=0.1,
+        eval_steps=4,
+        save_steps=4,
+        log_batches=True,
+    )
+    run = run_training(config)
+    summary = json.loads((run / "summary.json").read_text())
+    assert [(s["name"], s["kind"]) for s in summary["sources"]] == [
+        ("mlqa-r", "parallel-qa"),
+        ("ntrex", "bitext"),
+        ("cmrc2018_trial", "monolingual-qa"),
+    ]
+    assert all(s["validation_examples"] > 0 for s in summary["sources"])
+    assert summary["data_notes"] == ["cmrc2018_trial: 7 answer(s) found by text, their answer_start was off"]
+    batches = [json.loads(line) for line in (run / "batches.jsonl").read_text().splitlines()]
+    allowed = {"mlqa-r": {"x-x-mono", "x-y"}, "ntrex": {"x-y"}, "cmrc2018_trial": {"x-x-mono"}}
+    for batch in batches:
+        assert batch["kind"] in allowed[batch["source"]]
+        languages = {lang for q, p, _ in batch["items"] for lang in (q, p)}
+        assert languages <= ({"zh"} if batch["source"] == "cmrc2018_trial" else {"en", "de", "es"})
+    mix = summary["sampling"]["source_mix"]
+    assert sum(mix.values()) == pytest.approx(1.0) and len(mix) >= 2
+    assert mix == {
+        name: sum(b["source"] == name for b in batches) / len(batches)
+        for name in {b["source"] for b in batches}
+    }
+    assert set(summary["sampling"]["kind_mix"]) <= {"x-x-mono", "x-y"}

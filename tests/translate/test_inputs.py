@@ -1,4 +1,5 @@
-"""Reading SQuAD JSON, parallel JSONL and datasets folders into source examples; sentence splitting."""
+"""Reading SQuAD JSON, parallel JSONL and datasets folders into source examples; sentence splitting
+(by hybridir.data.segment, in the source language)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from hybridir.data.parallel import ParallelExample, ParallelText, write_jsonl
+from hybridir.data.segment import sentence_spans, split_sentences
 from hybridir.errors import UserError
-from hybridir.translate.inputs import load_source, sentence_spans, split_sentences
+from hybridir.translate.inputs import load_source
 
 from .conftest import ANSWER_SENTENCES, SQUAD
 
@@ -19,7 +21,7 @@ def test_splitter_keeps_abbreviations_initials_and_numbers_together() -> None:
         "Mr. Smith visited the U.S. in May. It cost 5.5 million dollars! Was it J. R. R. Tolkien? "
         '"Yes." he said. 东京是首都。它很大。 the end'
     )
-    assert split_sentences(text) == (
+    assert split_sentences(text, "en") == (
         "Mr. Smith visited the U.S. in May.",
         "It cost 5.5 million dollars!",
         "Was it J. R. R. Tolkien?",
@@ -32,7 +34,30 @@ def test_splitter_keeps_abbreviations_initials_and_numbers_together() -> None:
 
 def test_spans_index_the_original_text() -> None:
     text = "  One sentence here.   Another one.  "
-    assert [text[s:e] for s, e in sentence_spans(text)] == ["One sentence here.", "Another one."]
+    assert [text[s:e] for s, e in sentence_spans(text, "en")] == ["One sentence here.", "Another one."]
+
+
+def test_squad_paragraphs_are_split_in_the_source_language(tmp_path: Path) -> None:
+    """What `hybridir translate` reads: a Chinese paragraph splits at 。 and the answer keeps its sentence;
+    an English one keeps abbreviations and initials together."""
+    chinese = "东京是日本的首都。它有很多人口！富士山在东京西边。"
+    english = "Mr. Smith visited the U.S. in May. It cost 5.5 million dollars."
+    for language, context, answer, expected in (
+        ("zh", chinese, "富士山", ("东京是日本的首都。", "它有很多人口！", "富士山在东京西边。")),
+        ("en", english, "5.5", ("Mr. Smith visited the U.S. in May.", "It cost 5.5 million dollars.")),
+    ):
+        qa = {
+            "id": "q",
+            "question": "?",
+            "answers": [{"text": answer, "answer_start": context.index(answer)}],
+        }
+        payload = {"data": [{"title": "t", "paragraphs": [{"context": context, "qas": [qa]}]}]}
+        path = tmp_path / f"{language}.json"
+        path.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+        (ex,) = load_source(str(path), language).examples
+        assert ex.passage == expected
+        assert answer in ex.passage[ex.answer_index]
+        assert ex.paragraph == "a0p0"
 
 
 def test_squad_answer_sentence_follows_answer_start(squad_file: Path) -> None:

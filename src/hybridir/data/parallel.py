@@ -3,13 +3,15 @@
 This is the one representation every reader produces and every sampler consumes. The
 documented JSONL format (one example per line) is how users bring their own translated data::
 
-    {"id": "q17", "group": "article-3",
+    {"id": "q17", "group": "article-3", "paragraph": "article-3/p2",
      "languages": {"en": {"question": "...", "positive": "...", "negatives": ["..."]},
                    "de": {"question": "...", "positive": "...", "negatives": []}}}
 
 ``group`` is the unit of the train/validation split (an article): translations and sibling
-questions of one article must never straddle the split. ``negatives`` are optional hard
-negatives in the positive's language.
+questions of one article must never straddle the split. ``paragraph`` (optional; a string, or
+a list with one per language) names the passage the question was asked on: examples of one
+paragraph are siblings and never share a batch (see :mod:`hybridir.sampling.queue`).
+``negatives`` are optional hard negatives in the positive's language.
 """
 
 from __future__ import annotations
@@ -37,11 +39,16 @@ class ParallelText:
 
 @dataclass(frozen=True)
 class ParallelExample:
-    """An example id with its texts per language (``texts`` maps language code to text)."""
+    """An example id with its texts per language (``texts`` maps language code to text).
+
+    ``paragraphs`` names the passages (per language, or one for all) the example was drawn
+    from; two examples sharing one are siblings (questions on one paragraph, lines of one block).
+    """
 
     id: str
     group: str
     texts: Mapping[str, ParallelText]
+    paragraphs: tuple[str, ...] = ()
 
     @property
     def languages(self) -> frozenset[str]:
@@ -73,7 +80,7 @@ class ParallelCorpus:
         for ex in self.examples:
             texts = {lang: text for lang, text in ex.texts.items() if lang in keep}
             if texts:
-                examples.append(ParallelExample(ex.id, ex.group, texts))
+                examples.append(ParallelExample(ex.id, ex.group, texts, ex.paragraphs))
         return ParallelCorpus(examples, [lang for lang in self.languages if lang in keep])
 
 
@@ -133,7 +140,15 @@ def read_jsonl(path: str | Path) -> ParallelCorpus:
                 if not is_language_code(lang):
                     raise UserError(f"{where}: unknown language code {lang!r}: use ISO 639-1 codes")
                 texts[lang] = _parse_text(raw, f"{where} [{lang}]")
-            examples.append(ParallelExample(str(row["id"]), str(row.get("group", row["id"])), texts))
+            paragraph = row.get("paragraph", [])
+            paragraphs = tuple([paragraph] if isinstance(paragraph, str) else paragraph)
+            if not isinstance(paragraph, (str, list)) or not all(isinstance(p, str) for p in paragraphs):
+                raise UserError(
+                    f"{where}: paragraph must be a string (or list of strings) naming the passage"
+                )
+            examples.append(
+                ParallelExample(str(row["id"]), str(row.get("group", row["id"])), texts, paragraphs)
+            )
     if not examples:
         raise UserError(f"{path} holds no examples")
     return ParallelCorpus(examples)
@@ -148,7 +163,9 @@ def write_jsonl(corpus: ParallelCorpus | Iterable[ParallelExample], path: str | 
                 lang: {"question": t.question, "positive": t.positive, "negatives": list(t.negatives)}
                 for lang, t in ex.texts.items()
             }
-            out.write(
-                json.dumps({"id": ex.id, "group": ex.group, "languages": languages}, ensure_ascii=False)
-            )
+            row: dict[str, object] = {"id": ex.id, "group": ex.group}
+            if ex.paragraphs:
+                row["paragraph"] = ex.paragraphs[0] if len(ex.paragraphs) == 1 else list(ex.paragraphs)
+            row["languages"] = languages
+            out.write(json.dumps(row, ensure_ascii=False))
             out.write("\n")

@@ -10,7 +10,8 @@
 
 Examples are grouped for the validation split by connected articles: two question ids share
 a group when, in any language, they come from the same article, so neither translations nor
-sibling questions straddle the split.
+sibling questions straddle the split. Each example also names its paragraph in every language
+(``paragraphs``), so siblings are kept out of one batch.
 """
 
 from __future__ import annotations
@@ -29,17 +30,21 @@ from hybridir.languages import select_languages
 
 
 def _assemble(
-    per_language: dict[str, dict[str, ParallelText]], article_of: dict[tuple[str, str], str]
+    per_language: dict[str, dict[str, ParallelText]],
+    article_of: dict[tuple[str, str], str],
+    paragraph_of: dict[tuple[str, str], str],
 ) -> ParallelCorpus:
-    """Build examples from ``language -> qid -> text`` and ``(language, qid) -> article``."""
+    """Build examples from ``language -> qid -> text`` and ``(language, qid) -> article / paragraph``."""
     groups = UnionFind()
     for (lang, qid), article in article_of.items():
         groups.union(f"q:{qid}", f"a:{lang}:{article}")
     qids = sorted({qid for texts in per_language.values() for qid in texts})
     examples = []
     for qid in qids:
-        texts = {lang: per_language[lang][qid] for lang in per_language if qid in per_language[lang]}
-        examples.append(ParallelExample(qid, groups.find(f"q:{qid}"), texts))
+        languages = [lang for lang in per_language if qid in per_language[lang]]
+        texts = {lang: per_language[lang][qid] for lang in languages}
+        paragraphs = tuple(f"{lang}:{paragraph_of[(lang, qid)]}" for lang in languages)
+        examples.append(ParallelExample(qid, groups.find(f"q:{qid}"), texts, paragraphs))
     return ParallelCorpus(examples, sorted(per_language))
 
 
@@ -52,6 +57,7 @@ def read_lareqa_parallel(
     rng = random.Random(seed)
     per_language: dict[str, dict[str, ParallelText]] = {}
     article_of: dict[tuple[str, str], str] = {}
+    paragraph_of: dict[tuple[str, str], str] = {}
     for lang, records in load_paragraphs(folder, languages).items():
         texts: dict[str, ParallelText] = {}
         for p_index, record in enumerate(records):
@@ -65,8 +71,9 @@ def read_lareqa_parallel(
                     negatives = tuple(f"{n} {record.context}" for n in negatives)
                 texts[qid] = ParallelText(question, positive, negatives)
                 article_of[(lang, qid)] = record.article or f"paragraph-{p_index}"
+                paragraph_of[(lang, qid)] = f"p{p_index}"
         per_language[lang] = texts
-    return _assemble(per_language, article_of)
+    return _assemble(per_language, article_of, paragraph_of)
 
 
 def read_squad_parallel(files: dict[str, Path], seed: int = 0) -> ParallelCorpus:
@@ -74,6 +81,7 @@ def read_squad_parallel(files: dict[str, Path], seed: int = 0) -> ParallelCorpus
     rng = random.Random(seed)
     per_language: dict[str, dict[str, ParallelText]] = {}
     article_of: dict[tuple[str, str], str] = {}
+    paragraph_of: dict[tuple[str, str], str] = {}
     for lang, path in files.items():
         try:
             articles = json.loads(path.read_text(encoding="utf-8"))["data"]
@@ -86,10 +94,11 @@ def read_squad_parallel(files: dict[str, Path], seed: int = 0) -> ParallelCorpus
                         negatives = (rng.choice(others),) if others else ()
                         texts[str(qa["id"])] = ParallelText(qa["question"], paragraph["context"], negatives)
                         article_of[(lang, str(qa["id"]))] = str(article.get("title", a_index))
+                        paragraph_of[(lang, str(qa["id"]))] = f"a{a_index}p{p_index}"
         except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
             raise UserError(f"{path} is not SQuAD v1.1 JSON ({exc}): expected data/paragraphs/qas") from exc
         per_language[lang] = texts
-    return _assemble(per_language, article_of)
+    return _assemble(per_language, article_of, paragraph_of)
 
 
 def _has_sentences(path: Path) -> bool:

@@ -29,6 +29,7 @@ from hybridir.evaluation.catalogue import (
 )
 from hybridir.experiments.config import (
     FULL,
+    SOURCES,
     STARVED,
     Arm,
     Cell,
@@ -93,6 +94,7 @@ class Summary:
     cross_pairs: list[dict[str, Any]] = field(default_factory=list)
     imbalance: list[dict[str, Any]] = field(default_factory=list)
     extra_tests: list[dict[str, Any]] = field(default_factory=list)  # see experiments.extra_tests
+    added_sources: list[dict[str, Any]] = field(default_factory=list)
     data: list[dict[str, Any]] = field(default_factory=list)
     cost: dict[str, Any] = field(default_factory=dict)
     rank_distances: dict[tuple[str, str, str], np.ndarray] = field(default_factory=dict)
@@ -263,9 +265,12 @@ def _mean_or_none(values: list[float | None]) -> float | None:
     return float(np.mean(present)) if present else None
 
 
-def _imbalance_rows(experiment: ExperimentConfig, groups: list[Group]) -> list[dict[str, Any]]:
-    """Per arm: starved minus full, on each starved query language and on the other languages."""
-    starved_languages = sorted(experiment.train_fraction_by_language)
+def _imbalance_rows(
+    experiment: ExperimentConfig, groups: list[Group], variant: str = STARVED
+) -> list[dict[str, Any]]:
+    """Per arm: ``variant`` minus full. For the starved variant, on each starved query language
+    and on the other languages; for the sources variant, on all query languages."""
+    starved_languages = sorted(experiment.train_fraction_by_language) if variant == STARVED else []
     rows: list[dict[str, Any]] = []
     for direction in experiment.directions:
         family = []
@@ -275,12 +280,13 @@ def _imbalance_rows(experiment: ExperimentConfig, groups: list[Group]) -> list[d
                 for g in groups
                 if g.direction == direction and g.model == arm.label and g.arm is not None
             }
-            if FULL not in pair or STARVED not in pair:
+            if FULL not in pair or variant not in pair:
                 continue
-            full, starved = pair[FULL], pair[STARVED]
+            full, starved = pair[FULL], pair[variant]
             tested = list(full.metrics[0]["languages"])
             others = [lang for lang in tested if lang not in starved_languages]
-            targets = [(lang, [lang]) for lang in starved_languages if lang in tested] + [("others", others)]
+            targets = [(lang, [lang]) for lang in starved_languages if lang in tested]
+            targets.append(("others", others) if variant == STARVED else ("all", tested))
             seeds = [s for s in full.seeds if s in starved.seeds]
             for label, languages in targets:
                 for key in IMBALANCE_METRICS:
@@ -352,6 +358,8 @@ def summarize(experiment: ExperimentConfig, out: Path) -> Summary:
     summary.per_language, summary.cross_pairs = _language_views(groups)
     if experiment.train_fraction_by_language:
         summary.imbalance = _imbalance_rows(experiment, groups)
+    if experiment.extra_sources:
+        summary.added_sources = _imbalance_rows(experiment, groups, SOURCES)
     for group in groups:
         table = group.table
         distances = table.values[RANK_DISTANCE.field]

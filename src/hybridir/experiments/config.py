@@ -16,6 +16,7 @@ size), so cells differ only along the axes. Example::
     reference: hybrid-a0.5          # the arm every other arm is tested against
     baselines: [untrained, bm25, use-m3]
     train_fraction_by_language: {hi: 0.1}   # optional: adds a "starved" variant beside "full"
+    extra_sources: [../shared/data/ntrex-128]  # optional: adds a "sources" variant: full + these
     eval: {sample_fraction: 0.25}
 """
 
@@ -37,7 +38,7 @@ BENCHMARKS = ("mlqa-r", "xquad-r")
 EXTRA_TESTS = ("cmrc2018", "arcd", "tatoeba")  # further test benchmarks a direction may list
 STRATEGIES = ("x-x", "x-x-mono", "x-y", "hybrid")
 UNTRAINED = "untrained"  # baseline name for the grid's base model, before training
-FULL, STARVED = "full", "starved"
+FULL, STARVED, SOURCES = "full", "starved", "sources"
 # Set per cell by the grid, so the shared ``train`` settings must not hold them.
 CELL_FIELDS = frozenset({"train", "out", "sampling", "alpha", "seed", "resume", "data_dir"})
 
@@ -141,6 +142,9 @@ class ExperimentConfig:
     reference: str = "hybrid-a0.5"
     baselines: list[str] = field(default_factory=list)
     train_fraction_by_language: dict[str, float] = field(default_factory=dict)
+    # more --train sources (strings or mappings, see hybridir.data.training_sources) trained on
+    # beside the direction's benchmark in the "sources" variant, with the same step budget
+    extra_sources: list[Any] = field(default_factory=list)
     data_seed: int = 0  # hard negatives and the starved subset are drawn once with this seed
     eval: EvalOptions = field(default_factory=EvalOptions)
     significance: SignificanceOptions = field(default_factory=SignificanceOptions)
@@ -158,7 +162,8 @@ class ExperimentConfig:
 
     @property
     def variants(self) -> list[str]:
-        return [FULL, STARVED] if self.train_fraction_by_language else [FULL]
+        extra = [STARVED] if self.train_fraction_by_language else []
+        return [FULL, *extra, *([SOURCES] if self.extra_sources else [])]
 
     @property
     def base_model(self) -> str:
@@ -210,6 +215,10 @@ class ExperimentConfig:
         for lang, fraction in self.train_fraction_by_language.items():
             if not 0.0 <= float(fraction) < 1.0:
                 raise UserError(f"train_fraction_by_language[{lang}] must be in [0, 1), got {fraction}")
+        if not isinstance(self.extra_sources, list) or not all(
+            isinstance(item, (str, dict)) for item in self.extra_sources
+        ):
+            raise UserError("extra_sources must be a list of train sources ([LANG:]PATH or {path: ...})")
         if not 0.0 < self.eval.sample_fraction <= 1.0:
             raise UserError(f"eval sample_fraction must be in (0, 1], got {self.eval.sample_fraction}")
         if self.eval.precision not in {p.value for p in Precision}:
@@ -304,7 +313,7 @@ def cell_train_config(config: ExperimentConfig, cell: Cell, data_path: Path, out
     """The training settings of one cell: shared settings plus its data, strategy, alpha and seed."""
     settings = {
         **config.train,
-        "train": str(data_path),
+        "train": [str(data_path), *config.extra_sources] if cell.variant == SOURCES else str(data_path),
         "languages": None,  # already applied when the grid wrote the data file
         "out": str(out),
         "sampling": cell.arm.sampling,

@@ -77,6 +77,25 @@ def _imbalance_table(summary: Summary, fractions: dict[str, float]) -> list[str]
         "mean, then starved minus full (mean ± std over paired seeds); the test is the same paired "
         f"test, starved vs full, over that language's queries ({MARK}: Holm-adjusted, per direction).",
     ]
+    return [*lines, "", *_delta_table(summary.imbalance)]
+
+
+def _sources_table(summary: Summary, sources: list) -> list[str]:
+    if not summary.added_sources:
+        return []
+    added = ", ".join(f"`{item}`" for item in sources)
+    lines = [
+        "",
+        "## Added training sources",
+        "",
+        f"The sources variant trains on the direction's data plus {added}, with the same steps and "
+        "batch size. Each value: the full-data run's mean, then sources minus full (mean ± std over "
+        f"paired seeds); the test is the same paired test over all queries ({MARK}: Holm-adjusted).",
+    ]
+    return [*lines, "", *_delta_table(summary.added_sources)]
+
+
+def _delta_table(rows: list[dict]) -> list[str]:
     header = [
         "direction",
         "model",
@@ -84,13 +103,13 @@ def _imbalance_table(summary: Summary, fractions: dict[str, float]) -> list[str]
         *(f"{metric.label}: full, Δ" for metric in MAP_METRICS),
     ]
     body = []
-    keys = list(dict.fromkeys((r["direction"], r["model"], r["languages"]) for r in summary.imbalance))
+    keys = list(dict.fromkeys((r["direction"], r["model"], r["languages"]) for r in rows))
     for direction, model, languages in keys:
         cells = []
         for key in (metric.key for metric in MAP_METRICS):
             row = next(
                 r
-                for r in summary.imbalance
+                for r in rows
                 if (r["direction"], r["model"], r["languages"], r["metric"])
                 == (direction, model, languages, key)
             )
@@ -101,7 +120,7 @@ def _imbalance_table(summary: Summary, fractions: dict[str, float]) -> list[str]
                 delta += f" {MARK}"
             cells.append(f"{_number(row['full'], key)}, {delta}")
         body.append([direction, model, languages, *cells])
-    return [*lines, "", *_table(header, body)]
+    return _table(header, body)
 
 
 def _data_lines(summary: Summary) -> list[str]:
@@ -174,6 +193,7 @@ def render_report(summary: Summary, experiment: ExperimentConfig, figures: Seque
         )
         lines += extra_test_tables(summary.extra_tests, experiment.reference, MARK)
     lines += _imbalance_table(summary, experiment.train_fraction_by_language)
+    lines += _sources_table(summary, experiment.extra_sources)
     lines += _data_lines(summary)
     lines += _cost_lines(summary)
     if figures:

@@ -35,6 +35,8 @@ import yaml
 from hybridir.drivers.evaluate import EvalConfig, run_eval, run_lareqa_eval
 from hybridir.errors import UserError
 from hybridir.experiments.config import (
+    FULL,
+    SOURCES,
     Cell,
     ExperimentConfig,
     baseline_dir,
@@ -84,10 +86,16 @@ def _first_difference(saved: dict[str, Any], config: TrainConfig) -> str | None:
     for key, value in config.to_dict().items():
         if key in RESUME_FREE_FIELDS or key == "out" or key not in saved:
             continue
-        same = Path(str(saved[key])).name == Path(str(value)).name if key == "train" else saved[key] == value
+        same = _train_names(saved[key]) == _train_names(value) if key == "train" else saved[key] == value
         if not same:
             return key
     return None
+
+
+def _train_names(train: Any) -> list[Any]:
+    """A train setting with each path reduced to its file name (grid files are named by digest)."""
+    items = train if isinstance(train, list) else [train]
+    return [Path(str(item)).name if isinstance(item, str) else item for item in items]
 
 
 def _saved_settings(train_dir: Path) -> dict[str, Any] | None:
@@ -214,6 +222,9 @@ def _prepare_data(experiment: ExperimentConfig, out: Path) -> dict[tuple[str, st
     paths = {}
     for train in dict.fromkeys(d.train for d in experiment.directions):
         for variant in experiment.variants:
+            if variant == SOURCES:  # the full data, with the extra sources added at training time
+                paths[(train, variant)] = paths[(train, FULL)]
+                continue
             paths[(train, variant)], _ = training_data(
                 out / "data",
                 train,

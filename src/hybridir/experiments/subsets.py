@@ -39,7 +39,7 @@ def starve_languages(corpus: ParallelCorpus, fractions: Mapping[str, float], see
     for ex in corpus.examples:
         texts = {lang: text for lang, text in ex.texts.items() if ex.id not in drop.get(lang, ())}
         if texts:
-            examples.append(ParallelExample(ex.id, ex.group, texts))
+            examples.append(ParallelExample(ex.id, ex.group, texts, ex.paragraphs))
     return ParallelCorpus(examples, list(corpus.languages))
 
 

@@ -66,18 +66,22 @@ class LanguageWeighting:
         return self.kind.value
 
 
-def parse_language_weights(spec: str) -> LanguageWeighting:
-    """Parse ``uniform``, ``size`` or ``temperature:T``, or raise a one-line :class:`UserError`."""
+def parse_language_weights(spec: str, what: str = "language") -> LanguageWeighting:
+    """Parse ``uniform``, ``size`` or ``temperature:T``, or raise a one-line :class:`UserError`.
+
+    ``what`` names the weighted things in messages; sources (``--source-weights``) are weighted
+    by the same schemes, with a source's number of usable examples as its count.
+    """
     name, _, value = spec.strip().lower().partition(":")
     hint = "use uniform, size or temperature:T with T > 0 (e.g. temperature:2)"
     if name in (WeightingKind.UNIFORM.value, WeightingKind.SIZE.value) and not value:
         return LanguageWeighting(WeightingKind(name))
     if name != WeightingKind.TEMPERATURE.value:
-        raise UserError(f"unknown language weighting {spec!r}: {hint}")
+        raise UserError(f"unknown {what} weighting {spec!r}: {hint}")
     try:
         temperature = float(value)
     except ValueError:
-        raise UserError(f"language weighting {spec!r} needs a number after 'temperature:': {hint}") from None
+        raise UserError(f"{what} weighting {spec!r} needs a number after 'temperature:': {hint}") from None
     if not (math.isfinite(temperature) and temperature > 0):
-        raise UserError(f"language weighting {spec!r} needs a positive, finite temperature: {hint}")
+        raise UserError(f"{what} weighting {spec!r} needs a positive, finite temperature: {hint}")
     return LanguageWeighting(WeightingKind.TEMPERATURE, temperature)

@@ -5,21 +5,23 @@ in (seed, epoch), so it is exactly the sequence of global batches the sampler fe
 distributed run each rank also writes ``batches.rank{r}.jsonl`` while its sampler yields: rank
 r's contiguous slice of every global batch, the part accelerate hands it under
 ``split_batches=True``. Comparing the rank files step by step shows that all ranks trained on
-one batch of one kind (and, for x-x-mono, one language) at every step.
+one batch of one kind, one source (and, for x-x-mono, one language) at every step.
+
+Each record names the batch ``kind`` (``x-x``, ``x-x-mono`` or ``x-y``), its ``source`` and its
+items as (question language, passage language, example id within the source).
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from hybridir.core.files import atomic_write
-from hybridir.data.parallel import ParallelCorpus
 from hybridir.sampling.batch_sampler import ParallelBatchSampler
-from hybridir.sampling.planner import BatchPlanner, Item, PlannedBatch
+from hybridir.sampling.planner import BatchKind, BatchPlanner, Item, PlannedBatch
 
 
 def optimizer_step(epoch: int, position: int, num_batches: int, accumulation: int) -> int:
@@ -28,13 +30,13 @@ def optimizer_step(epoch: int, position: int, num_batches: int, accumulation: in
     return epoch * steps_per_epoch + position // accumulation + 1
 
 
-def _items(items: tuple[Item, ...], corpus: ParallelCorpus) -> list[list[str]]:
-    """(question language, passage language, parallel id) of each planned item."""
-    return [[q, p, corpus.examples[i].id] for i, q, p in items]
+def _items(items: tuple[Item, ...], example_ids: Sequence[str]) -> list[list[str]]:
+    """(question language, passage language, example id) of each planned item."""
+    return [[q, p, example_ids[i]] for i, q, p in items]
 
 
 def batch_records(
-    planner: BatchPlanner, corpus: ParallelCorpus, steps: int, accumulation: int
+    planner: BatchPlanner, example_ids: Sequence[str], steps: int, accumulation: int
 ) -> Iterator[dict[str, Any]]:
     """Yield one record per micro-batch of the first ``steps`` optimizer steps, in order."""
     epoch = 0
@@ -47,21 +49,30 @@ def batch_records(
                 "step": step,
                 "epoch": epoch,
                 "kind": batch.kind.value,
-                "items": _items(batch.items, corpus),
+                "source": planner.sources[batch.source].name,
+                "items": _items(batch.items, example_ids),
             }
         epoch += 1
 
 
 def sampling_summary(records: list[dict]) -> dict[str, Any]:
-    """Realised mono/cross shares and question/passage language histograms of ``records``."""
+    """Realised batch-kind and source mix, and question/passage language histograms of ``records``.
+
+    ``mono_fraction`` is the share of same-language batches (x-x and x-x-mono), ``cross_fraction``
+    that of x-y batches; ``kind_mix`` and ``source_mix`` give each kind's and source's share.
+    """
     kinds = Counter(record["kind"] for record in records)
+    sources = Counter(record["source"] for record in records)
     questions = Counter(q for record in records for q, _, _ in record["items"])
     passages = Counter(p for record in records for _, p, _ in record["items"])
     total = max(1, sum(kinds.values()))
+    cross = kinds.get(BatchKind.X_Y.value, 0)
     return {
         "batches": sum(kinds.values()),
-        "mono_fraction": kinds.get("mono", 0) / total,
-        "cross_fraction": kinds.get("cross", 0) / total,
+        "mono_fraction": (sum(kinds.values()) - cross) / total,
+        "cross_fraction": cross / total,
+        "kind_mix": {kind: n / total for kind, n in sorted(kinds.items())},
+        "source_mix": {source: n / total for source, n in sorted(sources.items())},
         "question_languages": dict(sorted(questions.items())),
         "passage_languages": dict(sorted(passages.items())),
     }
@@ -75,12 +86,19 @@ class RankSliceLog:
     """
 
     def __init__(
-        self, out: Path, rank: int, world_size: int, corpus: ParallelCorpus, accumulation: int
+        self,
+        out: Path,
+        rank: int,
+        world_size: int,
+        example_ids: Sequence[str],
+        source_names: Sequence[str],
+        accumulation: int,
     ) -> None:
         self.path = out / f"batches.rank{rank}.jsonl"
         self.rank = rank
         self.world_size = world_size
-        self.corpus = corpus
+        self.example_ids = example_ids
+        self.source_names = source_names
         self.accumulation = accumulation
 
     def write(self, epoch: int, position: int, num_batches: int, batch: PlannedBatch) -> None:
@@ -93,9 +111,10 @@ class RankSliceLog:
             "rank": self.rank,
             "world_size": self.world_size,
             "kind": batch.kind.value,
+            "source": self.source_names[batch.source],
             "global_size": len(batch.items),
             "slice": [start, end],
-            "items": _items(batch.items[start:end], self.corpus),
+            "items": _items(batch.items[start:end], self.example_ids),
         }
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")

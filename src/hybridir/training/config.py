@@ -7,6 +7,7 @@ that would alter the batch order or the model.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import yaml
 from hybridir.core.files import atomic_write
 from hybridir.core.precision import native_bf16
 from hybridir.errors import UserError
+from hybridir.sampling.weights import parse_language_weights
 
 # Settings that may differ between a run and its resumption without changing its result.
 POOLING_CHOICES = ("auto", "mean", "lasttoken", "cls")
@@ -26,7 +28,11 @@ RESUME_FREE_FIELDS = frozenset({"resume", "log_batches", "save_steps", "save_tot
 class TrainConfig:
     """Everything that defines a training run (paper defaults where the paper gives them)."""
 
-    train: str = "mlqa-r"  # benchmark name, parallel JSONL file, or folder of <lang>.json
+    # One source or a list (see hybridir.data.training_sources): a benchmark name, [LANG:]PATH of a
+    # parallel JSONL file, a folder of <lang>.json or of bitext <lang>.txt, or a SQuAD file; or a
+    # mapping {path, language, languages, weight}.
+    train: str | list = "mlqa-r"
+    source_weights: str = "size"  # size | uniform | temperature:T: how a batch's source is drawn
     out: str = "runs/train"
     model: str = "multilingual-e5-small"
     data_dir: str | None = None
@@ -72,6 +78,14 @@ class TrainConfig:
 
     def validate(self) -> None:
         """Raise a one-line :class:`UserError` for settings that cannot work."""
+        sources = [self.train] if isinstance(self.train, str) else self.train
+        if not isinstance(sources, list) or not sources:
+            raise UserError("--train needs at least one source (a list in YAML)")
+        if not all(isinstance(item, (str, Mapping)) for item in sources):
+            raise UserError(
+                "each train source is a string ([LANG:]PATH or a benchmark) or a mapping with a path"
+            )
+        parse_language_weights(self.source_weights, "source")
         if not 0.0 <= self.alpha <= 1.0:
             raise UserError(f"--alpha must be in [0, 1], got {self.alpha}: 1 = all x-x-mono, 0 = all x-y")
         if self.context not in ("sentence", "paragraph"):

@@ -4,11 +4,11 @@ Run folder layout (each stage's files, so every piece can be inspected or rerun 
 
     <out>/config.yaml        resolved settings
     <out>/train_log.jsonl    loss / learning rate / eval loss per logging step
-    <out>/batches.jsonl      with --log-batches: kind and (q lang, p lang, id) of every batch
+    <out>/batches.jsonl      with --log-batches: kind, source and (q lang, p lang, id) of every batch
     <out>/batches.rank{r}.jsonl  with --log-batches in a distributed run: rank r's slice of each batch
     <out>/checkpoints/       periodic Trainer checkpoints (resume from the latest complete one)
     <out>/model/             the final (best) model, a sentence-transformers folder
-    <out>/summary.json       steps, losses, wall time, realised mono/cross ratio, language histogram
+    <out>/summary.json       steps, losses, wall time, sources, realised kind and source mix, languages
 
 Under ``torchrun`` / ``accelerate launch`` every process runs this driver; only rank 0 writes the
 run files (the per-rank batch logs aside). See :mod:`hybridir.training.arguments` for how ranks
@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import yaml
 from sentence_transformers import SentenceTransformer
@@ -27,10 +28,10 @@ from transformers import EarlyStoppingCallback
 
 from hybridir.core.files import atomic_folder, atomic_open, write_json
 from hybridir.core.process import process_rank, world_size
-from hybridir.data.parallel import ParallelCorpus, split_by_group
-from hybridir.data.readers import load_training_corpus
+from hybridir.data.training_sources import TrainingSource, load_training_sources, split_sources
 from hybridir.errors import UserError
-from hybridir.sampling.planner import BatchPlanner, parse_strategy
+from hybridir.sampling.planner import BatchKind, BatchPlanner, parse_strategy, strategy_kinds
+from hybridir.sampling.sources import smallest_pool
 from hybridir.sampling.weights import parse_language_weights
 from hybridir.training.arguments import (
     build_loss,
@@ -47,24 +48,51 @@ from hybridir.training.callbacks import GracefulStopCallback, JsonlLogCallback, 
 from hybridir.training.checkpoints import Checkpoint, has_checkpoints, last_complete_checkpoint
 from hybridir.training.config import TrainConfig, check_resumable
 from hybridir.training.model_loading import load_model, merge_lora
-from hybridir.training.pairs import build_pair_table
+from hybridir.training.pairs import build_pair_table, plan_sources
 from hybridir.training.trainer import HybridBatchTrainer, SamplingPlan
 
 
-def _make_plan(corpus: ParallelCorpus, config: TrainConfig, split: str, batch_size: int) -> SamplingPlan:
+def _make_plan(
+    sources: list[TrainingSource], config: TrainConfig, split: str, batch_size: int | None
+) -> SamplingPlan:
+    """The table and planner of one split; ``batch_size`` None: the largest every pool can fill."""
     strategy = parse_strategy(config.sampling)
+    table = build_pair_table(sources, strategy, config.hard_negatives, config.seed)
+    planned = plan_sources(sources, table)
+    if batch_size is None:
+        kinds = strategy_kinds(strategy, config.alpha)
+        smallest = smallest_pool(
+            planned, BatchKind.X_X in kinds, BatchKind.X_X_MONO in kinds, BatchKind.X_Y in kinds
+        )
+        batch_size = validation_batch_size(smallest, config, world_size())
     try:
         planner = BatchPlanner(
-            example_languages=[ex.languages for ex in corpus.examples],
             batch_size=batch_size,
             strategy=strategy,
             alpha=config.alpha,
             weighting=parse_language_weights(config.language_weights),
             seed=config.seed,
+            sources=planned,
+            source_weighting=parse_language_weights(config.source_weights, "source"),
         )
     except UserError as exc:
         raise UserError(f"{split} split: {exc}") from exc
-    return SamplingPlan(planner, build_pair_table(corpus, strategy, config.hard_negatives, config.seed))
+    return SamplingPlan(planner, table)
+
+
+def _source_summary(train: list[TrainingSource], validation: list[TrainingSource]) -> list[dict[str, Any]]:
+    held = {source.name: len(source.corpus) for source in validation}
+    return [
+        {
+            "name": source.name,
+            "kind": source.kind.value,
+            "languages": source.corpus.languages,
+            "weight": source.weight,
+            "train_examples": len(source.corpus),
+            "validation_examples": held.get(source.name, 0),
+        }
+        for source in train
+    ]
 
 
 def _prepare_run_folder(out: Path, config: TrainConfig) -> Checkpoint | None:
@@ -104,18 +132,20 @@ def run_training(config: TrainConfig) -> Path:
     out = Path(config.out)
     checkpoint = _prepare_run_folder(out, config)
     resume_from = str(checkpoint.path) if checkpoint else None
-    corpus = load_training_corpus(
+    sources = load_training_sources(
         config.train, config.languages, config.context, config.seed, config.data_dir
     )
-    train_corpus, val_corpus = split_by_group(corpus, config.validation_fraction, config.seed)
-    has_validation = len(val_corpus) > 0
+    train_sources, val_sources = split_sources(sources, config.validation_fraction, config.seed)
+    notes_data = [note for source in sources for note in source.notes]
+    example_ids = [ex.id for source in train_sources for ex in source.corpus.examples]
+    has_validation = bool(val_sources)
     if has_validation and config.save_steps % config.eval_steps:
         raise UserError("--save-steps must be a multiple of --eval-steps, so the best checkpoint is kept")
-    plans = {"train": _make_plan(train_corpus, config, "training", config.batch_size)}
+    plans = {"train": _make_plan(train_sources, config, "training", config.batch_size)}
     val_batch_size = None
     if has_validation:
-        val_batch_size = validation_batch_size(min(val_corpus.language_counts().values()), config, processes)
-        plans["eval"] = _make_plan(val_corpus, config, "validation", val_batch_size)
+        plans["eval"] = _make_plan(val_sources, config, "validation", None)
+        val_batch_size = plans["eval"].planner.batch_size
 
     model, notes = load_model(config)
     query_prompt = model.prompts.get("query", "")
@@ -128,7 +158,14 @@ def run_training(config: TrainConfig) -> Path:
         config.save(out / "config.yaml")
     slice_log = None
     if config.log_batches and processes > 1:
-        slice_log = RankSliceLog(out, rank, processes, train_corpus, config.gradient_accumulation_steps)
+        slice_log = RankSliceLog(
+            out,
+            rank,
+            processes,
+            example_ids,
+            [source.name for source in train_sources],
+            config.gradient_accumulation_steps,
+        )
         if resume_from is None:
             slice_log.path.unlink(missing_ok=True)
     stopper = GracefulStopCallback()
@@ -161,7 +198,7 @@ def run_training(config: TrainConfig) -> Path:
         )
     if rank == 0:
         records = list(
-            batch_records(plans["train"].planner, train_corpus, steps, config.gradient_accumulation_steps)
+            batch_records(plans["train"].planner, example_ids, steps, config.gradient_accumulation_steps)
         )
         if config.log_batches:
             with atomic_open(out / "batches.jsonl") as handle:
@@ -179,14 +216,21 @@ def run_training(config: TrainConfig) -> Path:
                 "train_loss": result.training_loss,
                 "best_checkpoint": trainer.state.best_model_checkpoint,
                 "best_eval_loss": trainer.state.best_metric,
-                "train_examples": len(train_corpus),
-                "validation_examples": len(val_corpus),
+                "train_examples": len(example_ids),
+                "validation_examples": sum(len(source.corpus) for source in val_sources),
+                "sources": _source_summary(train_sources, val_sources),
+                "data_notes": notes_data,
                 "validation_batch_size": val_batch_size,
                 "processes": processes,
                 "wall_s": wall_s,
                 "pairs_per_s": pairs / wall_s if wall_s > 0 else None,
                 "resumed_from": resume_from,
-                "sampling": {"strategy": config.sampling, "alpha": config.alpha, **sampling_summary(records)},
+                "sampling": {
+                    "strategy": config.sampling,
+                    "alpha": config.alpha,
+                    "source_weights": config.source_weights,
+                    **sampling_summary(records),
+                },
             },
         )
     trainer.accelerator.wait_for_everyone()

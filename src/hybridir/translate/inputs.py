@@ -6,24 +6,21 @@ sentence that holds ``answer_start``, so the answer-bearing sentence stays ident
 sentence is translated on its own. For parallel JSONL the positive (and any negatives) are
 passages without a marked sentence: they are split into sentences only to translate them.
 
-Sentence splitting (:func:`sentence_spans`) is deliberately simple and documented: a sentence
-ends at ``.``, ``!`` or ``?`` (optionally followed by closing quotes or brackets) when whitespace
-and an upper-case letter, digit or opening quote follow, unless the word before a full stop is a
-common abbreviation (``Mr.``, ``e.g.``, ``St.``...) or a single letter (an initial, ``U.S.``);
-``。！？`` always end a sentence. In doubt it merges, so an answer is never cut in two.
+Sentences come from :mod:`hybridir.data.segment` (sentencex, rule-based, with per-language
+abbreviation lists and Chinese / Japanese / Arabic punctuation), in the source language.
 LAReQA files, which ship their own ``sentences`` and ``sentence_breaks``, keep those.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from hybridir.data.lareqa import answer_sentence_index
 from hybridir.data.parallel import read_jsonl
+from hybridir.data.segment import sentence_spans, split_sentences
 from hybridir.errors import UserError
 
 
@@ -37,6 +34,7 @@ class SourceExample:
     passage: tuple[str, ...]  # the paragraph (or the given positive), split into sentences
     answer_index: int | None  # sentence of ``passage`` holding the answer; None: the whole passage
     negatives: tuple[tuple[str, ...], ...] = ()  # given hard-negative passages, split into sentences
+    paragraph: str = ""  # the passage the question was asked on: sibling questions share it
 
     def texts(self) -> list[str]:
         """Every text that needs translating, question first."""
@@ -51,58 +49,6 @@ class SourceData:
     skipped: dict[str, int]
 
 
-_ABBREVIATIONS = frozenset(
-    {
-        "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "etc", "e.g", "i.e", "no", "vol", "fig",
-        "approx", "ca", "cf", "gen", "col", "lt", "sgt", "capt", "rev", "inc", "ltd", "co",
-        "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    }
-)  # fmt: skip
-_TERMINATOR = re.compile(r"[.!?]+[\"'”’)\]]*|[。！？]+[」』）]*")
-_NEXT_START = re.compile(r"\s+[\"'“‘(\[¿¡]?(\w)")
-
-
-def _starts_sentence(text: str, end: int) -> bool:
-    """Whether whitespace then a non-lower-case word character (upper case, digit, caseless script) follow."""
-    match = _NEXT_START.match(text, end)
-    return bool(match) and not match.group(1).islower()
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Half-open ``[start, end)`` character spans of the sentences of ``text`` (see module doc)."""
-    breaks = []
-    for match in _TERMINATOR.finditer(text):
-        end = match.end()
-        if match.group()[0] in "。！？":
-            breaks.append(end)
-            continue
-        if not _starts_sentence(text, end):
-            continue
-        if match.group()[0] == ".":
-            word = text[: match.start()].rsplit(None, 1)[-1] if text[: match.start()].strip() else ""
-            bare = word.lstrip("\"'“‘([").lower()
-            if bare in _ABBREVIATIONS or (len(bare) == 1 and bare.isalpha()):
-                continue
-            if re.fullmatch(r"(?:[a-z]\.)+[a-z]", bare):  # U.S, e.g, i.e
-                continue
-        breaks.append(end)
-    spans = []
-    start = 0
-    for end in [*breaks, len(text)]:
-        segment = text[start:end]
-        stripped = segment.strip()
-        if stripped:
-            left = start + len(segment) - len(segment.lstrip())
-            spans.append((left, left + len(stripped)))
-        start = end
-    return spans
-
-
-def split_sentences(text: str) -> tuple[str, ...]:
-    """The sentences of ``text`` (at least one when ``text`` is not blank)."""
-    return tuple(text[s:e] for s, e in sentence_spans(text))
-
-
 def _qa_example(
     qid: str,
     group: str,
@@ -110,18 +56,23 @@ def _qa_example(
     sentences: list[str],
     breaks: list[tuple[int, int]],
     answer_start: int,
+    paragraph: str,
 ) -> SourceExample:
     index = answer_sentence_index(breaks, answer_start)
-    return SourceExample(qid, group, question, tuple(sentences), min(index, len(sentences) - 1))
+    return SourceExample(
+        qid, group, question, tuple(sentences), min(index, len(sentences) - 1), paragraph=paragraph
+    )
 
 
-def _squad_paragraph(paragraph: Mapping, group: str, skipped: dict[str, int]) -> Iterable[SourceExample]:
+def _squad_paragraph(
+    paragraph: Mapping, group: str, key: str, language: str, skipped: dict[str, int]
+) -> Iterable[SourceExample]:
     context = paragraph["context"]
     if "sentences" in paragraph and "sentence_breaks" in paragraph:
         sentences = list(paragraph["sentences"])
         breaks = [(int(s), int(e)) for s, e in paragraph["sentence_breaks"]]
     else:
-        breaks = sentence_spans(context)
+        breaks = sentence_spans(context, language)
         sentences = [context[s:e] for s, e in breaks]
     for qa in paragraph["qas"]:
         answers = qa.get("answers") or []
@@ -129,21 +80,25 @@ def _squad_paragraph(paragraph: Mapping, group: str, skipped: dict[str, int]) ->
             skipped["unanswerable"] = skipped.get("unanswerable", 0) + 1
             continue
         yield _qa_example(
-            str(qa["id"]), group, qa["question"], sentences, breaks, int(answers[0]["answer_start"])
+            str(qa["id"]), group, qa["question"], sentences, breaks, int(answers[0]["answer_start"]), key
         )
 
 
-def read_squad(path: Path) -> SourceData:
-    """SQuAD v1.1/v2.0 (or LAReQA) JSON; unanswerable v2.0 questions are skipped and counted."""
+def read_squad(path: Path, language: str) -> SourceData:
+    """SQuAD v1.1/v2.0 (or LAReQA) JSON in ``language``; unanswerable questions are skipped and counted."""
     try:
         articles = json.loads(path.read_text(encoding="utf-8"))["data"]
         skipped: dict[str, int] = {}
         examples = [
             example
             for a_index, article in enumerate(articles)
-            for paragraph in article["paragraphs"]
+            for p_index, paragraph in enumerate(article["paragraphs"])
             for example in _squad_paragraph(
-                paragraph, str(article.get("title", f"article-{a_index}")), skipped
+                paragraph,
+                str(article.get("title", f"article-{a_index}")),
+                f"a{a_index}p{p_index}",
+                language,
+                skipped,
             )
         ]
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -165,16 +120,16 @@ def read_parallel(path: Path, source_language: str) -> SourceData:
         if text is None:
             missing += 1
             continue
-        negatives = tuple(split_sentences(n) for n in text.negatives if n.strip())
-        examples.append(
-            SourceExample(ex.id, ex.group, text.question, split_sentences(text.positive), None, negatives)
-        )
+        negatives = tuple(split_sentences(n, source_language) for n in text.negatives if n.strip())
+        passage = split_sentences(text.positive, source_language)
+        paragraph = ex.paragraphs[0] if len(ex.paragraphs) == 1 else ""
+        examples.append(SourceExample(ex.id, ex.group, text.question, passage, None, negatives, paragraph))
     if not examples:
         raise UserError(f"{path} has no {source_language!r} texts: set --source-language to one it has")
     return SourceData(examples, {"no_source_language": missing} if missing else {})
 
 
-def read_hf_dataset(spec: str) -> SourceData:
+def read_hf_dataset(spec: str, language: str) -> SourceData:
     """A ``datasets`` name or folder, ``name[:split]`` (default split ``train``), in SQuAD's columns."""
     import datasets
 
@@ -196,14 +151,15 @@ def read_hf_dataset(spec: str) -> SourceData:
     examples = []
     for row in rows:
         starts = row["answers"]["answer_start"]
-        breaks = sentence_spans(row["context"])
+        breaks = sentence_spans(row["context"], language)
         if not starts or not breaks:
             skipped["unanswerable"] = skipped.get("unanswerable", 0) + 1
             continue
         sentences = [row["context"][s:e] for s, e in breaks]
         group = str(row.get("title") or row["id"])
+        paragraph = f"{group}:{row['context'][:64]}"  # rows carry no paragraph id: its title and start
         examples.append(
-            _qa_example(str(row["id"]), group, row["question"], sentences, breaks, int(starts[0]))
+            _qa_example(str(row["id"]), group, row["question"], sentences, breaks, int(starts[0]), paragraph)
         )
     return SourceData(examples, skipped)
 
@@ -213,9 +169,13 @@ def load_source(spec: str, source_language: str) -> SourceData:
     path = Path(spec)
     looks_like_file = path.suffix in (".json", ".jsonl") or spec.startswith((".", "/", "~"))
     if path.is_file():
-        data = read_parallel(path, source_language) if path.suffix == ".jsonl" else read_squad(path)
+        data = (
+            read_parallel(path, source_language)
+            if path.suffix == ".jsonl"
+            else read_squad(path, source_language)
+        )
     elif Path(spec.partition(":")[0]).is_dir() or not looks_like_file:
-        data = read_hf_dataset(spec)
+        data = read_hf_dataset(spec, source_language)
     else:
         raise UserError(f"input file {spec} does not exist: pass a SQuAD JSON file, *.jsonl file or dataset")
     seen: set[str] = set()

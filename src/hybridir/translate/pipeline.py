@@ -203,7 +203,10 @@ class _Assembler:
             return None
         source_side = self.side(ex, self.config.source_language, None)
         assert source_side is not None  # the source language is never filtered
-        return ParallelExample(ex.id, ex.group, {self.config.source_language: source_side, **texts})
+        paragraphs = (ex.paragraph,) if ex.paragraph else ()
+        return ParallelExample(
+            ex.id, ex.group, {self.config.source_language: source_side, **texts}, paragraphs
+        )
 
 
 def _fingerprint(config: TranslateConfig, targets: list[str]) -> dict[str, Any]:
