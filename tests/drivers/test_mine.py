@@ -52,6 +52,7 @@ def test_bm25_mining_on_mlqa_r_keeps_splits_apart_and_guards_hold(
     assert report["total"]["texts"] == sum(len(ex.texts) for ex in original.examples)
     assert sum(row["texts"] for row in report["by_language"].values()) == report["total"]["texts"]
     assert report["total"]["margin"]["min"] >= 0  # no negative outscores its positive
+    assert report["total"]["relative_margin"]["min"] >= 0.05 - 1e-6  # the default 5% rule
     assert "| de |" in (tmp_path / "mined.report.md").read_text()
 
 

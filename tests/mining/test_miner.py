@@ -6,7 +6,8 @@ import pytest
 
 from hybridir.data.parallel import ParallelCorpus, ParallelExample, ParallelText
 from hybridir.errors import UserError
-from hybridir.mining.miner import MiningSettings, mine_corpus, within_margin
+from hybridir.mining.miner import mine_corpus
+from hybridir.mining.settings import MiningSettings, within_margin
 from tests.mining.table_scorer import TableScorer
 
 

@@ -10,16 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from hybridir.errors import UserError
-from hybridir.experiments.interpolation import CRITERIA, parse_ratios, select_ratio
-from hybridir.experiments.validation import run_config
-from hybridir.models.merge import (
-    check_ratio,
-    check_same_architecture,
-    load_for_merge,
-    save_merged,
-    weighted_state_dict,
-    wise_ft_state_dict,
-)
+from hybridir.experiments.validation import CRITERIA, run_config
 
 
 def _zero_shot_of(fine_tuned: str, zero_shot: str | None) -> str:
@@ -33,6 +24,14 @@ def _zero_shot_of(fine_tuned: str, zero_shot: str | None) -> str:
 
 def merge_at_ratio(fine_tuned: str, ratio: float, out: Path, zero_shot: str | None = None) -> Path:
     """Write ``(1 - ratio) * zero_shot + ratio * fine_tuned`` to ``out``."""
+    from hybridir.models.merge import (
+        check_ratio,
+        check_same_architecture,
+        load_for_merge,
+        save_merged,
+        wise_ft_state_dict,
+    )
+
     check_ratio(ratio)
     zero_shot = _zero_shot_of(fine_tuned, zero_shot)
     base, base_source = load_for_merge(zero_shot)
@@ -52,6 +51,13 @@ def merge_at_ratio(fine_tuned: str, ratio: float, out: Path, zero_shot: str | No
 
 def average_models(models: Sequence[str], out: Path, weights: Sequence[float] | None = None) -> Path:
     """Write the (weighted) mean of ``models`` to ``out``: uniform weights unless given (summing to 1)."""
+    from hybridir.models.merge import (
+        check_same_architecture,
+        load_for_merge,
+        save_merged,
+        weighted_state_dict,
+    )
+
     if len(models) < 2:
         raise UserError(f"--average needs at least two models, got {len(models)}")
     weights = list(weights) if weights else [1.0 / len(models)] * len(models)
@@ -78,6 +84,8 @@ def choose_ratio(
     batch_size: int = 64,
 ) -> dict[str, Any]:
     """Score the ratios on the run's validation split and write the winner (see :func:`select_ratio`)."""
+    from hybridir.experiments.interpolation import select_ratio
+
     run = Path(fine_tuned)
     if not (run / "config.yaml").is_file():
         raise UserError(
@@ -121,6 +129,8 @@ def merge_from_arguments(args: argparse.Namespace) -> str:
         return (
             f"wrote {merge_at_ratio(args.fine_tuned, args.ratio, out, args.zero_shot)} (ratio {args.ratio:g})"
         )
+    from hybridir.experiments.interpolation import parse_ratios
+
     ratios = parse_ratios(args.ratios)
     report = choose_ratio(args.fine_tuned, ratios, out, args.zero_shot, args.criterion, args.batch_size)
     return (

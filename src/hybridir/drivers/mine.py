@@ -17,9 +17,8 @@ from typing import Any
 from hybridir.data.parallel import ParallelCorpus, ParallelExample, split_by_group, write_jsonl
 from hybridir.data.readers import load_training_corpus
 from hybridir.errors import UserError
-from hybridir.mining.miner import MinedText, MiningSettings, mine_corpus
 from hybridir.mining.report import mining_report, write_mining_report
-from hybridir.models.registry import load_scorer
+from hybridir.mining.settings import MiningSettings
 
 
 @dataclass
@@ -47,6 +46,9 @@ def report_paths(out: Path) -> tuple[Path, Path]:
 
 def run_mining(config: MineConfig) -> dict[str, Any]:
     """Mine hard negatives for ``config.train``; write the JSONL and its report; return the report."""
+    from hybridir.mining.miner import MinedText, mine_corpus  # sentence-transformers: only when mining
+    from hybridir.models.registry import load_scorer
+
     config.settings.validate()
     out = Path(config.out)
     if out.is_dir():

@@ -20,12 +20,16 @@ from tqdm.auto import tqdm
 from hybridir.data.lareqa import LareqaBenchmark
 from hybridir.encoding.dense import DenseScorer
 from hybridir.errors import UserError
-from hybridir.experiments.validation import parallel_benchmark, run_config, score_validation, validation_split
+from hybridir.experiments.validation import (
+    CRITERIA,
+    parallel_benchmark,
+    run_config,
+    score_validation,
+    validation_split,
+)
 from hybridir.models.merge import check_ratio, check_same_architecture, load_for_merge, save_merged
 from hybridir.models.merge import wise_ft_state_dict as interpolate
 from hybridir.models.registry import prompts_for
-
-CRITERIA = ("mean", "monolingual", "crosslingual", "multilingual")
 
 
 def parse_ratios(text: str) -> list[float]:

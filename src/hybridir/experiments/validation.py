@@ -24,6 +24,8 @@ from hybridir.errors import UserError
 from hybridir.evaluation.lareqa import evaluate_lareqa
 from hybridir.training.config import TrainConfig, build_config, read_yaml
 
+CRITERIA = ("mean", "monolingual", "crosslingual", "multilingual")  # what a choice on validation maximises
+
 
 def run_config(run: Path) -> TrainConfig:
     """The resolved settings a run folder was trained with (its ``config.yaml``)."""

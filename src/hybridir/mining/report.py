@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hybridir.mining.miner import MinedText
+if TYPE_CHECKING:
+    from hybridir.mining.miner import MinedText
 
 
 def _stats(values: Sequence[float]) -> dict[str, float | None]:
@@ -28,6 +29,12 @@ def _summary(records: Sequence[MinedText]) -> dict[str, Any]:
     positives = [r.positive_score for r in records]
     negatives = [score for r in records for _, score in r.negatives]
     margins = [r.positive_score - score for r in records for _, score in r.negatives]
+    relative = [
+        (r.positive_score - score) / abs(r.positive_score)
+        for r in records
+        if r.positive_score != 0
+        for _, score in r.negatives
+    ]
     return {
         "texts": len(records),
         "with_negatives": sum(1 for r in records if r.negatives),
@@ -38,6 +45,7 @@ def _summary(records: Sequence[MinedText]) -> dict[str, Any]:
         "positive_score": _stats(positives),
         "negative_score": _stats(negatives),
         "margin": _stats(margins),
+        "relative_margin": _stats(relative),  # (positive - negative) / |positive|
     }
 
 
@@ -74,8 +82,9 @@ def mining_markdown(report: dict[str, Any]) -> str:
     lines += [
         "",
         "| language | texts | with negatives | without | negatives | dropped (cross-lingual) "
-        "| positive score (mean) | negative score (mean) | margin min | margin median |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| positive score (mean) | negative score (mean) | margin min | margin median "
+        "| relative margin min |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     rows = [*report["by_language"].items(), ("all", report["total"])]
     for lang, row in rows:
@@ -83,7 +92,8 @@ def mining_markdown(report: dict[str, Any]) -> str:
             f"| {lang} | {row['texts']} | {row['with_negatives']} | {row['without_negatives']} "
             f"| {row['negatives']} | {row['dropped_by_cross_lingual_guard']} "
             f"| {_fmt(row['positive_score']['mean'])} | {_fmt(row['negative_score']['mean'])} "
-            f"| {_fmt(row['margin']['min'])} | {_fmt(row['margin']['median'])} |"
+            f"| {_fmt(row['margin']['min'])} | {_fmt(row['margin']['median'])} "
+            f"| {_fmt(row['relative_margin']['min'])} |"
         )
     return "\n".join(lines) + "\n"
 
