@@ -262,6 +262,37 @@ def _run_translate(args: argparse.Namespace) -> None:
     print(run_from_arguments(args))
 
 
+def _add_mine(sub: argparse._SubParsersAction) -> None:
+    from hybridir.drivers.mine import add_mine_arguments
+
+    p = sub.add_parser("mine", help="mine hard negatives (dense model or BM25) into a parallel JSONL file")
+    p.add_argument("--train", required=True, help=_TRAIN_HELP["train"])
+    add_mine_arguments(p)
+    p.set_defaults(func=_run_mine)
+
+
+def _run_mine(args: argparse.Namespace) -> None:
+    from hybridir.drivers.mine import mine_from_arguments
+
+    print(mine_from_arguments(args))
+
+
+def _add_merge(sub: argparse._SubParsersAction) -> None:
+    from hybridir.drivers.merge import add_merge_arguments
+
+    p = sub.add_parser(
+        "merge", help="WiSE-FT interpolation with the zero-shot model, or checkpoint averaging"
+    )
+    add_merge_arguments(p)
+    p.set_defaults(func=_run_merge)
+
+
+def _run_merge(args: argparse.Namespace) -> None:
+    from hybridir.drivers.merge import merge_from_arguments
+
+    print(merge_from_arguments(args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hybridir",
@@ -276,6 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
         _add_compare,
         _add_data,
         _add_translate,
+        _add_mine,
+        _add_merge,
     )
     for add in adders:
         add(sub)

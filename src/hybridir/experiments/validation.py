@@ -1,0 +1,87 @@
+"""Validation retrieval: the held-out articles of a run's training data, scored like a LAReQA benchmark.
+
+Choices made on this split (an interpolation ratio, a recipe setting) never look at a test
+benchmark. The split is the one the run trained with: its saved ``config.yaml`` names the
+source, languages, context, seed and validation fraction, and :func:`split_by_group` with those
+values holds out the same articles. The questions of the held-out examples are ranked against
+every passage they hold (positives and listed negatives) in every language; a question's
+relevant passages are its example's positives in all languages, so mono-, cross- and
+multilingual mAP and rank distance come out as in :mod:`hybridir.evaluation.lareqa`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hybridir.data.lareqa import Candidate, LareqaBenchmark, Question
+from hybridir.data.parallel import ParallelCorpus, split_by_group
+from hybridir.data.readers import load_training_corpus
+from hybridir.encoding.base import Scorer
+from hybridir.errors import UserError
+from hybridir.evaluation.lareqa import evaluate_lareqa
+from hybridir.training.config import TrainConfig, build_config, read_yaml
+
+CRITERIA = ("mean", "monolingual", "crosslingual", "multilingual")  # what a choice on validation maximises
+
+
+def run_config(run: Path) -> TrainConfig:
+    """The resolved settings a run folder was trained with (its ``config.yaml``)."""
+    path = run / "config.yaml"
+    if not path.is_file():
+        raise UserError(f"{run} has no config.yaml: give the run folder written by `hybridir train`")
+    values = read_yaml(path)
+    values["resume"] = False
+    return build_config(values)
+
+
+def validation_split(config: TrainConfig) -> ParallelCorpus:
+    """The examples ``config``'s run held out for validation, or a :class:`UserError` when there are none."""
+    corpus = load_training_corpus(
+        config.train, config.languages, config.context, config.seed, config.data_dir
+    )
+    _, validation = split_by_group(corpus, config.validation_fraction, config.seed)
+    if not validation.examples:
+        raise UserError(
+            f"the run held out no validation articles (validation_fraction {config.validation_fraction}): "
+            "a ratio can only be chosen on a validation split, never on a test benchmark"
+        )
+    return validation
+
+
+def parallel_benchmark(corpus: ParallelCorpus, name: str = "validation") -> LareqaBenchmark:
+    """``corpus`` as a LAReQA benchmark: each passage text once per language, positives relevant."""
+    questions: list[Question] = []
+    candidates: list[Candidate] = []
+    column: dict[tuple[str, str], int] = {}
+    for lang in corpus.languages:
+        for example in corpus.examples:
+            text = example.texts.get(lang)
+            if text is None:
+                continue
+            for passage in (text.positive, *text.negatives):
+                if (lang, passage) not in column:
+                    column[(lang, passage)] = len(candidates)
+                    candidates.append(Candidate(lang, passage, "", example.group, 0))
+    relevant = []
+    for lang in corpus.languages:
+        for example in corpus.examples:
+            if lang in example.texts:
+                questions.append(Question(example.id, lang, example.texts[lang].question))
+                answers = {column[(other, t.positive)] for other, t in example.texts.items()}
+                relevant.append(np.array(sorted(answers), dtype=np.int64))
+    return LareqaBenchmark(name, list(corpus.languages), questions, candidates, relevant)
+
+
+def score_validation(benchmark: LareqaBenchmark, scorer: Scorer) -> dict[str, Any]:
+    """Mono-, cross- and multilingual mAP and rank distance of ``scorer`` on ``benchmark``."""
+    scorer.prepare([q.text for q in benchmark.questions], benchmark.candidate_texts("sentence"))
+    metrics = evaluate_lareqa(benchmark, scorer, show_progress=False).to_metrics_dict()
+    return {
+        "monolingual_map": metrics["monolingual"]["map"],
+        "crosslingual_map": metrics["crosslingual"]["map"],
+        "multilingual_map": metrics["multilingual"]["map"],
+        "rank_distance": metrics["language_bias"]["rank_distance"],
+    }
