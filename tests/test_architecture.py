@@ -22,7 +22,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "sampling translate",
         "encoding",
         "models",
-        "training",
+        "training mining",
         "evaluation",
         "reports",
         "drivers",

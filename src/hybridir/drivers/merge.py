@@ -1,6 +1,6 @@
 """The merge driver (``hybridir merge``): WiSE-FT at a given ratio, a ratio chosen on validation, or
 the average of N checkpoints. Weight arithmetic is in :mod:`hybridir.models.merge`, the choice of
-ratio in :mod:`hybridir.experiments.interpolation`."""
+ratio in :mod:`hybridir.evaluation.interpolation`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from hybridir.errors import UserError
-from hybridir.experiments.validation import CRITERIA, run_config
+from hybridir.evaluation.validation import CRITERIA, run_config
 
 
 def _zero_shot_of(fine_tuned: str, zero_shot: str | None) -> str:
@@ -84,7 +84,7 @@ def choose_ratio(
     batch_size: int = 64,
 ) -> dict[str, Any]:
     """Score the ratios on the run's validation split and write the winner (see :func:`select_ratio`)."""
-    from hybridir.experiments.interpolation import select_ratio
+    from hybridir.evaluation.interpolation import select_ratio
 
     run = Path(fine_tuned)
     if not (run / "config.yaml").is_file():
@@ -129,7 +129,7 @@ def merge_from_arguments(args: argparse.Namespace) -> str:
         return (
             f"wrote {merge_at_ratio(args.fine_tuned, args.ratio, out, args.zero_shot)} (ratio {args.ratio:g})"
         )
-    from hybridir.experiments.interpolation import parse_ratios
+    from hybridir.evaluation.interpolation import parse_ratios
 
     ratios = parse_ratios(args.ratios)
     report = choose_ratio(args.fine_tuned, ratios, out, args.zero_shot, args.criterion, args.batch_size)

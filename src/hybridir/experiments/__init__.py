@@ -7,7 +7,5 @@ and compare the cells with seed spread and paired significance tests.
 - :mod:`~hybridir.experiments.queries` and :mod:`~hybridir.experiments.significance`: per-query
   values and the paired randomization test with Holm's correction;
 - :mod:`~hybridir.experiments.aggregate`, :mod:`~hybridir.experiments.figures` and
-  :mod:`~hybridir.experiments.report`: summary.json, figures and report.md;
-- :mod:`~hybridir.experiments.validation` and :mod:`~hybridir.experiments.interpolation`: retrieval
-  on a run's validation split, and the WiSE-FT ratio chosen on it (``hybridir merge --ratios``).
+  :mod:`~hybridir.experiments.report`: summary.json, figures and report.md.
 """

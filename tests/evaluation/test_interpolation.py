@@ -13,8 +13,8 @@ from sentence_transformers import SentenceTransformer
 from hybridir.cli import main
 from hybridir.encoding.dense import DenseScorer
 from hybridir.errors import UserError
-from hybridir.experiments.interpolation import criterion_value, parse_ratios
-from hybridir.experiments.validation import parallel_benchmark, run_config, score_validation, validation_split
+from hybridir.evaluation.interpolation import criterion_value, parse_ratios
+from hybridir.evaluation.validation import parallel_benchmark, run_config, score_validation, validation_split
 from hybridir.models.merge import wise_ft_state_dict
 from tests.experiments.test_validation import write_run
 from tests.helpers import build_tiny_model

@@ -8,7 +8,7 @@ import pytest
 
 from hybridir.data.parallel import ParallelCorpus, ParallelExample, ParallelText, split_by_group, write_jsonl
 from hybridir.errors import UserError
-from hybridir.experiments.validation import parallel_benchmark, run_config, score_validation, validation_split
+from hybridir.evaluation.validation import parallel_benchmark, run_config, score_validation, validation_split
 from hybridir.training.config import TrainConfig
 from tests.mining.table_scorer import TableScorer
 

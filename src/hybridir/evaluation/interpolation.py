@@ -1,7 +1,7 @@
 """The WiSE-FT ratio, chosen on validation retrieval and never on a test benchmark (``merge --ratios``).
 
 Every ratio's interpolated weights are scored on the run's validation split (see
-:mod:`hybridir.experiments.validation`); the winner maximises the chosen criterion (by default
+:mod:`hybridir.evaluation.validation`); the winner maximises the chosen criterion (by default
 the mean of mono-, cross- and multilingual mAP), ties going to the smaller ratio (the model
 closer to zero-shot). Only the winner is written; every ratio's scores go to
 ``interpolation.json`` and ``interpolation.md``.
@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 from hybridir.data.lareqa import LareqaBenchmark
 from hybridir.encoding.dense import DenseScorer
 from hybridir.errors import UserError
-from hybridir.experiments.validation import (
+from hybridir.evaluation.validation import (
     CRITERIA,
     parallel_benchmark,
     run_config,
