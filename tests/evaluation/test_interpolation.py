@@ -16,7 +16,7 @@ from hybridir.errors import UserError
 from hybridir.evaluation.interpolation import criterion_value, parse_ratios
 from hybridir.evaluation.validation import parallel_benchmark, run_config, score_validation, validation_split
 from hybridir.models.merge import wise_ft_state_dict
-from tests.experiments.test_validation import write_run
+from tests.evaluation.test_validation import write_run
 from tests.helpers import build_tiny_model
 
 

@@ -7,8 +7,6 @@ reader (or a crashed run) never sees a half-written final file.
 from __future__ import annotations
 
 import io
-import json
-import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,7 @@ from hybridir.evaluation.catalogue import (
     RANK_DISTANCE,
     Metric,
 )
+from hybridir.reports.outputs import fmt, write_run_outputs
 
 # The order of the summary row and of the per-language columns.
 REPORT_METRICS = (MONO_MAP, MONO_R1, CROSS_MAP, CROSS_R1, MULTI_MAP, MULTI_RK, RANK_DISTANCE)
@@ -38,33 +37,6 @@ CONTEXT_MODES = {
     "sentence": "each candidate sentence is encoded alone",
     "paragraph": "each candidate sentence is encoded followed by its paragraph, as in LAReQA",
 }
-
-
-def _json_safe(value: Any) -> Any:
-    """Plain-JSON version of ``value``: numpy types unwrapped, NaN/inf as null, paths as text."""
-    if isinstance(value, Mapping):
-        return {str(key): _json_safe(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [_json_safe(item) for item in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Path):
-        return str(value)
-    return value
-
-
-def _to_json(value: Any, indent: int | None = None) -> str:
-    """JSON text of ``value``; only values that plain JSON rejects go through :func:`_json_safe`."""
-    try:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False, indent=indent)
-    except (TypeError, ValueError):
-        return json.dumps(_json_safe(value), ensure_ascii=False, indent=indent)
-
-
-def _fmt(value: float | None, digits: int = 3) -> str:
-    return "n/a" if value is None else f"{value:.{digits}f}"
 
 
 def _by_language(metrics: Mapping[str, Any], metric: Metric) -> Mapping[str, float]:
@@ -82,7 +54,7 @@ def _languages(metrics: Mapping[str, Any]) -> list[str]:
 
 def _summary_cells(metrics: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(header, value) pairs of the headline row."""
-    return [(metric.label, _fmt(metric.headline(metrics), metric.digits)) for metric in REPORT_METRICS]
+    return [(metric.label, fmt(metric.headline(metrics), metric.digits)) for metric in REPORT_METRICS]
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -128,7 +100,7 @@ def render_report(metrics: Mapping[str, Any]) -> str:
     lines += ["", "## Summary", "", *_table([h for h, _ in summary], [[v for _, v in summary]])]
 
     rows = [
-        [lang, *(_fmt(_by_language(metrics, metric).get(lang), metric.digits) for metric in REPORT_METRICS)]
+        [lang, *(fmt(_by_language(metrics, metric).get(lang), metric.digits) for metric in REPORT_METRICS)]
         for lang in _languages(metrics)
     ]
     header = ["query language", *(metric.label for metric in REPORT_METRICS)]
@@ -137,7 +109,7 @@ def render_report(metrics: Mapping[str, Any]) -> str:
 
     languages, matrix = cross_matrix(metrics)
     matrix_rows = [
-        [source] + [_fmt(None if np.isnan(v) else float(v)) for v in matrix[i]]
+        [source] + [fmt(None if np.isnan(v) else float(v)) for v in matrix[i]]
         for i, source in enumerate(languages)
     ]
     lines += ["", "## Cross-lingual mAP (rows: query language, columns: candidate language)", ""]
@@ -193,13 +165,8 @@ def write_lareqa_outputs(
     ``metrics`` is written as given (NaN becomes null), with whatever the caller added to it
     (benchmark, model, context, languages, timing, notes); the report states those it finds.
     """
-    folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    atomic_write(folder / "metrics.json", (_to_json(metrics, indent=2) + "\n").encode("utf-8"))
-    lines = "".join(_to_json(record) + "\n" for record in per_query)
-    atomic_write(folder / "per_query.jsonl", lines.encode("utf-8"))
-    atomic_write(folder / "report.md", render_report(metrics).encode("utf-8"))
-    atomic_write(folder / "crosslingual_map.png", render_heatmap(metrics))
+    write_run_outputs(out_dir, metrics, per_query, render_report(metrics))
+    atomic_write(Path(out_dir) / "crosslingual_map.png", render_heatmap(metrics))
 
 
 def format_summary_table(metrics: Mapping[str, Any]) -> str:
@@ -212,8 +179,8 @@ def format_summary_table(metrics: Mapping[str, Any]) -> str:
         *(
             (
                 setting,
-                _fmt(average.headline(metrics)),
-                f"{_fmt(recall.headline(metrics))} ({recall.value.replace('recall', 'R')})",
+                fmt(average.headline(metrics)),
+                f"{fmt(recall.headline(metrics))} ({recall.value.replace('recall', 'R')})",
             )
             for setting, average, recall in (
                 ("monolingual", MONO_MAP, MONO_R1),
@@ -221,7 +188,7 @@ def format_summary_table(metrics: Mapping[str, Any]) -> str:
                 ("multilingual", MULTI_MAP, MULTI_RK),
             )
         ),
-        (RANK_DISTANCE.label, _fmt(RANK_DISTANCE.headline(metrics), RANK_DISTANCE.digits), ""),
+        (RANK_DISTANCE.label, fmt(RANK_DISTANCE.headline(metrics), RANK_DISTANCE.digits), ""),
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     body = [
