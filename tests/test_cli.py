@@ -61,6 +61,12 @@ def test_train_bad_alpha_and_sampling(capsys, tmp_path: Path) -> None:
     _assert_one_line_error(code, err, "x-z")
 
 
+def test_train_out_of_range_number_is_one_line(capsys, tmp_path: Path) -> None:
+    """Found as a new user: a negative learning rate reached the optimizer and ended in a traceback."""
+    code, _, err = _run(capsys, "train", "--learning-rate", "-1", "--out", str(tmp_path))
+    _assert_one_line_error(code, err, "--learning-rate must be positive, got -1")
+
+
 def test_train_malformed_jsonl(capsys, tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text("{oops\n")
