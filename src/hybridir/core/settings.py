@@ -62,13 +62,13 @@ class Range:
             return f"in {low}, {high}"
         if self.above == 0 and not high:
             return "positive"
-        for word, bound in (("at least", self.at_least), ("above", self.above)):
-            if bound is not None:
-                return f"{word} {bound:g}"
-        for word, bound in (("at most", self.at_most), ("below", self.below)):
-            if bound is not None:
-                return f"{word} {bound:g}"
-        return "a finite number"
+        named = (
+            ("at least", self.at_least),
+            ("above", self.above),
+            ("at most", self.at_most),
+            ("below", self.below),
+        )
+        return next((f"{word} {bound:g}" for word, bound in named if bound is not None), "a finite number")
 
 
 def setting(
