@@ -61,6 +61,25 @@ def test_train_bad_alpha_and_sampling(capsys, tmp_path: Path) -> None:
     _assert_one_line_error(code, err, "x-z")
 
 
+def test_train_out_of_range_number_is_one_line(capsys, tmp_path: Path) -> None:
+    """Found as a new user: a negative learning rate reached the optimizer and ended in a traceback."""
+    code, _, err = _run(capsys, "train", "--learning-rate", "-1", "--out", str(tmp_path))
+    _assert_one_line_error(code, err, "--learning-rate must be positive, got -1")
+
+
+@pytest.mark.parametrize(
+    ("flags", "fragment"),
+    [
+        (["--precision", "fp16"], "--precision must be one of auto, bf16 or fp32, got 'fp16'"),
+        (["--batch-size", "0"], "--batch-size must be at least 1, got 0"),
+        (["--context", "document"], "--context must be sentence or paragraph"),
+    ],
+)
+def test_eval_bad_setting_is_one_line(capsys, tmp_path: Path, flags: list[str], fragment: str) -> None:
+    code, _, err = _run(capsys, "eval", "--model", "bm25", "--out", str(tmp_path), *flags)
+    _assert_one_line_error(code, err, fragment)
+
+
 def test_train_malformed_jsonl(capsys, tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text("{oops\n")

@@ -86,7 +86,7 @@ def test_factory_checks_the_global_batch_size_against_the_processes() -> None:
     planner = BatchPlanner(CORPUS, 6, Strategy.HYBRID)
     row_index = _row_index(CORPUS)
     rows = list(range(len(row_index)))
-    with pytest.raises(UserError, match="divide evenly over 4 processes"):
+    with pytest.raises(ValueError, match="divide evenly over 4 processes"):
         ParallelBatchSampler.factory(planner, row_index, world_size=4)
     build = ParallelBatchSampler.factory(planner, row_index, world_size=2)
     assert len(build(rows, 6, False, None, None, 0)) == planner.num_batches

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 
 import torch
 
+from hybridir.core.settings import Choice
+
 _CPU_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
 
 
-class Precision(str, Enum):
+class Precision(Choice):
     """Compute precision setting: ``auto`` resolves to ``bf16`` where native, else ``fp32``."""
 
     AUTO = "auto"

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hybridir.data.context import ContextMode
 from hybridir.data.sources import resolve_data_dir
 from hybridir.errors import UserError
 from hybridir.languages import is_language_code, select_languages, to_project_code
@@ -77,13 +78,10 @@ class LareqaBenchmark:
         self.question_language = np.array([code[q.language] for q in self.questions], dtype=np.int16)
         self.candidate_language = np.array([code[c.language] for c in self.candidates], dtype=np.int16)
 
-    def candidate_texts(self, context: str = "sentence") -> list[str]:
+    def candidate_texts(self, context: ContextMode | str = "sentence") -> list[str]:
         """Texts to encode: the sentence alone, or the sentence followed by its paragraph."""
-        if context == "sentence":
-            return [c.sentence for c in self.candidates]
-        if context == "paragraph":
-            return [f"{c.sentence} {c.context}" for c in self.candidates]
-        raise UserError(f"unknown context mode {context!r}: use sentence or paragraph")
+        mode = ContextMode(context)
+        return [mode.passage(c.sentence, c.context) for c in self.candidates]
 
 
 def answer_sentence_index(sentence_breaks: Sequence[Sequence[int]], answer_start: int) -> int:

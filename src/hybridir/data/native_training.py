@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hybridir.data.context import ContextMode
 from hybridir.data.parallel import ParallelCorpus, ParallelExample, ParallelText
 from hybridir.data.segment import sentence_at, sentence_spans
 from hybridir.errors import UserError
@@ -75,11 +76,10 @@ def _sentences(paragraph: dict, language: str) -> list[tuple[int, int]]:
 
 
 def read_native_qa(
-    path: Path, language: str, context: str = "sentence", seed: int = 0
+    path: Path, language: str, context: ContextMode | str = "sentence", seed: int = 0
 ) -> tuple[ParallelCorpus, QaCounts]:
     """One-language examples from a SQuAD file (see the module docstring), with the counts."""
-    if context not in ("sentence", "paragraph"):
-        raise UserError(f"unknown context mode {context!r}: use sentence or paragraph")
+    mode = ContextMode(context)
     try:
         articles = json.loads(path.read_text(encoding="utf-8"))["data"]
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
@@ -106,12 +106,9 @@ def read_native_qa(
                         continue
                     last = sentence_at(spans, answer[1] - 1)
                     last = first if last is None else last
-                    positive = text[spans[first][0] : spans[last][1]]
+                    positive = mode.passage(text[spans[first][0] : spans[last][1]], text)
                     others = [text[s:e] for k, (s, e) in enumerate(spans) if not first <= k <= last]
-                    negatives = (rng.choice(others),) if others else ()
-                    if context == "paragraph":
-                        positive = f"{positive} {text}"
-                        negatives = tuple(f"{n} {text}" for n in negatives)
+                    negatives = (mode.passage(rng.choice(others), text),) if others else ()
                     question = str(qa["question"]).strip()
                     examples.append(
                         ParallelExample(

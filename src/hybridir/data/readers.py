@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from hybridir.core.unionfind import UnionFind
+from hybridir.data.context import ContextMode
 from hybridir.data.lareqa import available_languages, load_paragraphs
 from hybridir.data.parallel import ParallelCorpus, ParallelExample, ParallelText, read_jsonl
 from hybridir.data.sources import SOURCES, resolve_data_dir
@@ -49,11 +50,10 @@ def _assemble(
 
 
 def read_lareqa_parallel(
-    folder: Path, languages: Sequence[str], context: str = "sentence", seed: int = 0
+    folder: Path, languages: Sequence[str], context: ContextMode | str = "sentence", seed: int = 0
 ) -> ParallelCorpus:
     """Parallel examples from a LAReQA folder (answer sentence positive, sibling sentence negative)."""
-    if context not in ("sentence", "paragraph"):
-        raise UserError(f"unknown context mode {context!r}: use sentence or paragraph")
+    mode = ContextMode(context)
     rng = random.Random(seed)
     per_language: dict[str, dict[str, ParallelText]] = {}
     article_of: dict[tuple[str, str], str] = {}
@@ -65,10 +65,8 @@ def read_lareqa_parallel(
                 answer_index = min(answer_index, len(record.sentences) - 1)
                 others = [s for i, s in enumerate(record.sentences) if i != answer_index]
                 negatives = (rng.choice(others),) if others else ()
-                positive = record.sentences[answer_index]
-                if context == "paragraph":
-                    positive = f"{positive} {record.context}"
-                    negatives = tuple(f"{n} {record.context}" for n in negatives)
+                positive = mode.passage(record.sentences[answer_index], record.context)
+                negatives = tuple(mode.passage(n, record.context) for n in negatives)
                 texts[qid] = ParallelText(question, positive, negatives)
                 article_of[(lang, qid)] = record.article or f"paragraph-{p_index}"
                 paragraph_of[(lang, qid)] = f"p{p_index}"

@@ -41,6 +41,8 @@ class DataSource:
         return self.url_template.format(file=file)
 
 
+# The parallel QA benchmarks (LAReQA's): the ones a model trains on, and the main tests of a grid.
+LAREQA_BENCHMARKS = ("xquad-r", "mlqa-r")
 XQUAD_R_LANGUAGES = ("ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh")
 MLQA_R_LANGUAGES = ("ar", "de", "en", "es", "hi", "vi", "zh")
 MIRACL_DEV_LANGUAGES = (

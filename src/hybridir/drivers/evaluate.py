@@ -14,9 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hybridir.core.precision import Precision
+from hybridir.core.settings import check_settings, coerce_choices, setting
 from hybridir.data.collection import collection_benchmark, read_collection
+from hybridir.data.context import ContextMode
 from hybridir.data.lareqa import LareqaBenchmark, load_lareqa
 from hybridir.data.native_qa import NATIVE_SETS
+from hybridir.data.sources import LAREQA_BENCHMARKS
 from hybridir.encoding.base import Scorer
 from hybridir.encoding.faiss_search import large_pool_scorer_if_needed
 from hybridir.errors import UserError
@@ -24,25 +28,43 @@ from hybridir.evaluation.lareqa import LareqaResult, evaluate_lareqa
 from hybridir.models.registry import load_scorer
 from hybridir.reports.lareqa_report import format_summary_table, write_lareqa_outputs
 
-LAREQA_BENCHMARKS = ("xquad-r", "mlqa-r")
 NAMED_BENCHMARKS = (*LAREQA_BENCHMARKS, *NATIVE_SETS, "tatoeba", "miracl")
 
 
 @dataclass
 class EvalConfig:
-    """What to evaluate, on which benchmark (a name or a collection folder), and where to write."""
+    """What to evaluate, on which benchmark (a name or a collection folder), and where to write.
 
-    model: str
-    benchmark: str = "xquad-r"
-    out: str = "runs/eval"
-    data_dir: str | None = None
-    languages: str | None = None
-    context: str = "sentence"
-    batch_size: int = 64
-    max_length: int | None = None
-    block_size: int = 256
-    show_progress: bool = True
-    precision: str = "auto"  # auto | bf16 | fp32 (dense encoders; see hybridir.core.precision)
+    Each field declares its help, range or choices once (:mod:`hybridir.core.settings`); the
+    ``hybridir eval`` flags are generated from them.
+    """
+
+    model: str = setting(help="multilingual-e5-small, bm25, use-m3, an ST name, or a run folder")
+    benchmark: str = setting(
+        "xquad-r",
+        "xquad-r, mlqa-r, tatoeba, cmrc2018, arcd, miracl, or a folder with corpus.jsonl, "
+        "queries.jsonl and qrels.tsv",
+    )
+    out: str = setting("runs/eval", "folder for metrics.json, report.md, per_query.jsonl", required_flag=True)
+    data_dir: str | None = setting(None, "folder of <lang>.json files (default: $HYBRIDIR_DATA or the cache)")
+    languages: str | None = setting(None, "comma-separated subset, e.g. en,de,zh (queries and pool)")
+    context: ContextMode = setting(
+        ContextMode.SENTENCE, "a candidate is the answer sentence, or it followed by its paragraph"
+    )
+    batch_size: int = setting(64, "texts per encoding batch", at_least=1)
+    max_length: int | None = setting(None, "max tokens per text (default: the model's)", at_least=1)
+    block_size: int = setting(256, "questions scored per block", at_least=1, flag=False)
+    show_progress: bool = setting(True, "progress bars", flag=False)
+    precision: Precision = setting(
+        Precision.AUTO, "dense encoding precision (auto: bf16 autocast where the hardware does bf16 natively)"
+    )
+
+    def __post_init__(self) -> None:
+        coerce_choices(self)
+
+    def validate(self) -> None:
+        """Raise a one-line :class:`UserError` for a setting out of its range or choices."""
+        check_settings(self)
 
 
 def benchmark_kind(benchmark: str) -> str:
@@ -128,6 +150,7 @@ def run_collection_eval(config: EvalConfig) -> dict[str, Any]:
 
 def run_eval(config: EvalConfig) -> tuple[dict[str, Any], str]:
     """Evaluate on any benchmark but MIRACL; returns the metrics and a terminal summary."""
+    config.validate()
     kind = benchmark_kind(config.benchmark)
     if kind == "native":
         from hybridir.drivers.native_qa import run_native_eval

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hybridir.data.context import ContextMode
 from hybridir.data.parallel import ParallelCorpus, ParallelExample, split_by_group, write_jsonl
 from hybridir.data.readers import load_training_corpus
 from hybridir.errors import UserError
@@ -109,7 +110,7 @@ def add_mine_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default="multilingual-e5-small", help="bm25, multilingual-e5-small, a run...")
     p.add_argument("--data-dir", help="folder of <lang>.json files (default: $HYBRIDIR_DATA or the cache)")
     p.add_argument("--languages", help="comma-separated subset of the training languages")
-    p.add_argument("--context", default="sentence", choices=("sentence", "paragraph"))
+    p.add_argument("--context", default="sentence", choices=[mode.value for mode in ContextMode])
     p.add_argument("--seed", type=int, default=42, help="the training run's seed (same validation split)")
     p.add_argument(
         "--validation-fraction", type=float, default=0.1, help="the training run's: mined per split"

@@ -30,13 +30,14 @@ import yaml
 
 from hybridir.core.files import atomic_write
 from hybridir.core.precision import Precision
+from hybridir.data.native_qa import NATIVE_SETS
+from hybridir.data.sources import LAREQA_BENCHMARKS
 from hybridir.errors import UserError
 from hybridir.languages import split_language_list
+from hybridir.sampling.kinds import Strategy
 from hybridir.training.config import TrainConfig, build_config, read_yaml
 
-BENCHMARKS = ("mlqa-r", "xquad-r")
-EXTRA_TESTS = ("cmrc2018", "arcd", "tatoeba")  # further test benchmarks a direction may list
-STRATEGIES = ("x-x", "x-x-mono", "x-y", "hybrid")
+EXTRA_TESTS = (*NATIVE_SETS, "tatoeba")  # further test benchmarks a direction may list
 UNTRAINED = "untrained"  # baseline name for the grid's base model, before training
 FULL, STARVED, SOURCES = "full", "starved", "sources"
 # Set per cell by the grid, so the shared ``train`` settings must not hold them.
@@ -187,9 +188,9 @@ class ExperimentConfig:
         """Raise a one-line :class:`UserError` for a grid that cannot run or compare."""
         if not self.strategies or not self.seeds or not self.directions:
             raise UserError("an experiment needs at least one strategy, one seed and one direction")
-        unknown = sorted(set(self.strategies) - set(STRATEGIES))
+        unknown = sorted(set(self.strategies) - {strategy.value for strategy in Strategy})
         if unknown:
-            raise UserError(f"unknown strategy {unknown[0]!r}: use {', '.join(STRATEGIES)}")
+            raise UserError(f"unknown strategy {unknown[0]!r}: use {', '.join(s.value for s in Strategy)}")
         if any(not 0.0 <= float(alpha) <= 1.0 for alpha in self.alphas):
             raise UserError("alphas must lie in [0, 1]: 1 = x-x-mono only, 0 = x-y only")
         labels = [arm.label for arm in self.arms]
@@ -199,10 +200,10 @@ class ExperimentConfig:
             raise UserError(f"reference {self.reference!r} is not an arm of the grid: use one of {labels}")
         for direction in self.directions:
             for name in (direction.train, direction.test):
-                if name not in BENCHMARKS:
+                if name not in LAREQA_BENCHMARKS:
                     raise UserError(
                         f"unknown benchmark {name!r} in directions: train on and test first on "
-                        f"{', '.join(BENCHMARKS)}"
+                        f"{', '.join(LAREQA_BENCHMARKS)}"
                     )
             for name in direction.extra_tests:
                 if name not in EXTRA_TESTS:

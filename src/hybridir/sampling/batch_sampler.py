@@ -9,7 +9,6 @@ import torch
 from sentence_transformers.base.sampler import DefaultBatchSampler
 
 from hybridir.core.process import world_size as current_world_size
-from hybridir.errors import UserError
 from hybridir.sampling.planner import BatchPlanner, Item, PlannedBatch
 
 
@@ -75,9 +74,8 @@ class ParallelBatchSampler(DefaultBatchSampler):
         """
         processes = current_world_size() if world_size is None else world_size
         if planner.batch_size % processes:
-            raise UserError(
-                f"--batch-size {planner.batch_size} is the global batch and must divide evenly over "
-                f"{processes} processes: use a multiple of {processes}"
+            raise ValueError(
+                f"the global batch size {planner.batch_size} must divide evenly over {processes} processes"
             )
 
         def build(

@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from hybridir.core.settings import Choice
 from hybridir.errors import UserError
 
 Item = tuple[int, str, str]
 
 
-class Strategy(str, Enum):
+class Strategy(Choice):
     """How pairs and batches are formed (see the module docstring)."""
 
     X_X = "x-x"

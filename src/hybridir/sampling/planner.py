@@ -265,13 +265,14 @@ class BatchPlanner:
         return isinstance(self.alpha, (int, float)) and 0.0 <= self.alpha <= 1.0
 
     def _validate(self) -> None:
+        """Own invariants (the training config checks the settings) first, then what the data can serve."""
         b = self.batch_size
         if b < 2:
-            raise UserError(f"--batch-size must be at least 2 for in-batch negatives, got {b}")
+            raise ValueError(f"a batch needs at least 2 pairs for in-batch negatives, got batch_size={b}")
         if not self._valid_alpha():
-            raise UserError(f"--alpha must be in [0, 1], got {self.alpha}: 1 = all x-x-mono, 0 = all x-y")
+            raise ValueError(f"alpha is a probability in [0, 1], got {self.alpha}")
         if not (isinstance(self.seed, int) and self.seed >= 0):
-            raise UserError(f"--seed must be a non-negative integer, got {self.seed}")
+            raise ValueError(f"the seed must be a non-negative integer, got {self.seed}")
         several = len(self.pools) > 1
         for pools in self.pools:
             prefix = f"source {pools.name}: " if several else ""

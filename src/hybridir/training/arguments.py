@@ -29,11 +29,7 @@ from hybridir.training.model_loading import has_accelerator
 
 def check_parallel_setup(config: TrainConfig, processes: int) -> None:
     """Refuse set-ups in which ranks could not share one global batch."""
-    if config.batch_size % processes:
-        raise UserError(
-            f"--batch-size {config.batch_size} is the global batch and must divide evenly over "
-            f"{processes} processes: use a multiple of {processes}"
-        )
+    config.check_processes(processes)
     if processes == 1 and has_accelerator() and torch.cuda.device_count() > 1:
         raise UserError(
             f"{torch.cuda.device_count()} GPUs are visible to one process: launch one process per GPU "

@@ -8,7 +8,7 @@ that would alter the batch order or the model.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -16,65 +16,123 @@ import yaml
 
 from hybridir.core.files import atomic_write
 from hybridir.core.precision import native_bf16
+from hybridir.core.settings import Choice, check_settings, coerce_choices, plain_values, setting
+from hybridir.data.context import ContextMode
 from hybridir.errors import UserError
+from hybridir.sampling.kinds import Strategy
 from hybridir.sampling.weights import parse_language_weights
 
 # Settings that may differ between a run and its resumption without changing its result.
-POOLING_CHOICES = ("auto", "mean", "lasttoken", "cls")
 RESUME_FREE_FIELDS = frozenset({"resume", "log_batches", "save_steps", "save_total_limit", "logging_steps"})
+
+
+class Pooling(Choice):
+    """How token embeddings become one vector (``auto``: see :mod:`hybridir.training.model_loading`)."""
+
+    AUTO = "auto"
+    MEAN = "mean"
+    LASTTOKEN = "lasttoken"
+    CLS = "cls"
 
 
 @dataclass
 class TrainConfig:
-    """Everything that defines a training run (paper defaults where the paper gives them)."""
+    """Everything that defines a training run (paper defaults where the paper gives them).
 
-    # One source or a list (see hybridir.data.training_sources): a benchmark name, [LANG:]PATH of a
-    # parallel JSONL file, a folder of <lang>.json or of bitext <lang>.txt, or a SQuAD file; or a
+    Each field declares its help, range or choices once (:mod:`hybridir.core.settings`); the
+    ``hybridir train`` flags are generated from them and :meth:`validate` checks them.
+    """
+
+    # One source or a list (see hybridir.data.training_sources); in YAML an item may also be a
     # mapping {path, language, languages, weight}.
-    train: str | list = "mlqa-r"
-    source_weights: str = "size"  # size | uniform | temperature:T: how a batch's source is drawn
-    out: str = "runs/train"
-    model: str = "multilingual-e5-small"
-    data_dir: str | None = None
-    languages: str | None = None  # comma-separated subset of the training languages
-    context: str = "sentence"  # sentence | paragraph: how a positive passage is built
-    sampling: str = "hybrid"  # x-x | x-x-mono | x-y | hybrid
-    alpha: float = 0.5  # hybrid: probability that a batch is x-x-mono
-    language_weights: str = "uniform"  # uniform | size | temperature:T
-    batch_size: int = 32  # global batch size (pairs per step, across all devices)
-    learning_rate: float = 3e-5
-    weight_decay: float = 0.01
-    warmup_ratio: float = 0.1
-    epochs: float = 1.0
-    max_steps: int = -1  # > 0 overrides epochs
-    max_length: int = 128  # tokens, for questions and passages alike
-    temperature: float = 0.05  # InfoNCE temperature on cosine scores (scale = 1 / temperature)
-    hard_negatives: bool = True
-    gradient_accumulation_steps: int = 1
-    cached_loss: bool = False  # GradCache-style loss: big batches in fixed memory
-    mini_batch_size: int = 16  # chunk size of the cached loss
-    # bf16 autocast; unset = where the hardware does bf16 natively (hybridir.core.precision). Set true,
-    # with LoRA the frozen base weights are also loaded in bf16.
-    bf16: bool | None = None
-    length_sorted: bool = True  # encode each batch in length-sorted micro-batches: no padding waste
-    micro_batch_size: int = 16  # rows per length-sorted micro-batch (the cached loss uses mini_batch_size)
-    pooling: str = "auto"  # auto | mean | lasttoken | cls (auto: see training/model_loading.py)
-    query_instruction: str = ""  # prefix for questions, e.g. for LLM embedders; "" = the model's prompts
-    lora_r: int = 0  # LoRA rank; 0 = full fine-tuning
-    lora_alpha: int = 32
-    lora_dropout: float = 0.1
-    lora_target_modules: str = "all-linear"  # comma-separated module names, or all-linear
-    gradient_checkpointing: bool = False  # recompute activations in backward: less memory, more compute
-    freeze_embeddings: bool = False  # freeze the token-embedding matrix (most of a small model's weights)
-    validation_fraction: float = 0.1  # share of articles held out for validation loss
-    eval_steps: int = 50
-    early_stopping_patience: int = 3  # evaluations without improvement before stopping; 0 = off
-    save_steps: int = 50
-    save_total_limit: int = 2
-    logging_steps: int = 10
-    seed: int = 42
-    log_batches: bool = False
-    resume: bool = False
+    train: str | list = setting(
+        "mlqa-r",
+        "a training source, repeatable: benchmark name (mlqa-r, xquad-r), parallel JSONL file, "
+        "folder of <lang>.json or of bitext <lang>.txt, or LANG:FILE.json (SQuAD in one language)",
+        repeatable=True,
+    )
+    source_weights: str = setting(
+        "size", "size | uniform | temperature:T: how each batch's source is drawn (size: the paper's)"
+    )
+    out: str = setting("runs/train", "run folder: model, checkpoints, config.yaml, summary.json")
+    model: str = setting("multilingual-e5-small", "model to fine-tune: a hub name, an ST folder or a run")
+    data_dir: str | None = setting(
+        None, "folder of the benchmark files (default: $HYBRIDIR_DATA or the cache)"
+    )
+    languages: str | None = setting(None, "comma-separated subset of the training languages, e.g. en,de")
+    context: ContextMode = setting(
+        ContextMode.SENTENCE, "a positive is the answer sentence, or it followed by its paragraph"
+    )
+    sampling: Strategy = setting(Strategy.HYBRID, "how batches are formed (see hybridir.sampling)")
+    alpha: float = setting(
+        0.5,
+        "hybrid: probability that a batch is x-x-mono, else x-y (1 = all x-x-mono)",
+        at_least=0,
+        at_most=1,
+    )
+    language_weights: str = setting("uniform", "uniform | size | temperature:T: how languages are drawn")
+    batch_size: int = setting(
+        32, "global batch size: pairs per optimizer step across all devices (in-batch negatives)", at_least=2
+    )
+    learning_rate: float = setting(3e-5, "peak learning rate (AdamW, linear decay)", above=0)
+    weight_decay: float = setting(0.01, "AdamW weight decay", at_least=0)
+    warmup_ratio: float = setting(
+        0.1, "share of the steps spent warming the learning rate up", at_least=0, below=1
+    )
+    epochs: float = setting(1.0, "training epochs (ignored when --max-steps is set)", at_least=0)
+    max_steps: int = setting(-1, "optimizer steps; > 0 overrides --epochs, -1 = use --epochs", at_least=-1)
+    max_length: int = setting(128, "tokens per question and per passage", at_least=1)
+    temperature: float = setting(
+        0.05, "InfoNCE temperature on cosine scores (scale = 1 / temperature)", above=0
+    )
+    hard_negatives: bool = setting(True, "add each pair's hard negative passage to the batch")
+    gradient_accumulation_steps: int = setting(1, "batches per optimizer step", at_least=1)
+    cached_loss: bool = setting(False, "GradCache-style loss: large batches in fixed memory")
+    mini_batch_size: int = setting(16, "rows per chunk of the cached loss", at_least=1)
+    bf16: bool | None = setting(
+        None,
+        "bf16 autocast (default: on where the hardware does bf16 natively; --no-bf16 for fp32); "
+        "with LoRA also loads the frozen base weights in bf16",
+    )
+    length_sorted: bool = setting(
+        True, "encode each batch in length-sorted micro-batches (same loss, no padding)"
+    )
+    micro_batch_size: int = setting(
+        16, "rows per length-sorted micro-batch (the cached loss: --mini-batch-size)", at_least=1
+    )
+    pooling: Pooling = setting(Pooling.AUTO, "auto: the model's own, last token for decoder LLMs")
+    query_instruction: str = setting(
+        "", "prefix for queries of instruction-tuned LLM embedders ('': the model's prompts)"
+    )
+    lora_r: int = setting(
+        0, "LoRA rank (0 = train all weights); adapters are merged into the saved model", at_least=0
+    )
+    lora_alpha: int = setting(32, "LoRA scaling numerator", above=0)
+    lora_dropout: float = setting(0.1, "dropout on the LoRA path", at_least=0, below=1)
+    lora_target_modules: str = setting("all-linear", "modules LoRA adapts, comma-separated or all-linear")
+    gradient_checkpointing: bool = setting(False, "recompute activations in the backward pass to save memory")
+    freeze_embeddings: bool = setting(
+        False, "freeze the token-embedding matrix (most of a small model's weights)"
+    )
+    validation_fraction: float = setting(
+        0.1,
+        "share of articles held out for the validation loss (early stopping); 0 = none",
+        at_least=0,
+        below=1,
+    )
+    eval_steps: int = setting(50, "steps between validation losses", at_least=1)
+    early_stopping_patience: int = setting(
+        3, "evaluations without improvement before stopping; 0 = off", at_least=0
+    )
+    save_steps: int = setting(50, "steps between checkpoints", at_least=1)
+    save_total_limit: int = setting(2, "checkpoints kept (the best one is kept too)", at_least=1)
+    logging_steps: int = setting(10, "steps between logged losses", at_least=1)
+    seed: int = setting(42, "seeds the batch plan, the data split and the model's initialisation", at_least=0)
+    log_batches: bool = setting(False, "write every batch's kind and (q lang, p lang, id) to batches.jsonl")
+    resume: bool = setting(False, "continue the run in --out from its latest complete checkpoint")
+
+    def __post_init__(self) -> None:
+        coerce_choices(self)
 
     def validate(self) -> None:
         """Raise a one-line :class:`UserError` for settings that cannot work."""
@@ -85,42 +143,26 @@ class TrainConfig:
             raise UserError(
                 "each train source is a string ([LANG:]PATH or a benchmark) or a mapping with a path"
             )
+        check_settings(self)
         parse_language_weights(self.source_weights, "source")
-        if not 0.0 <= self.alpha <= 1.0:
-            raise UserError(f"--alpha must be in [0, 1], got {self.alpha}: 1 = all x-x-mono, 0 = all x-y")
-        if self.context not in ("sentence", "paragraph"):
-            raise UserError(f"--context must be sentence or paragraph, got {self.context!r}")
-        if self.batch_size < 2:
-            raise UserError(f"--batch-size must be at least 2 for in-batch negatives, got {self.batch_size}")
-        if self.temperature <= 0:
-            raise UserError(f"--temperature must be positive, got {self.temperature}")
+        parse_language_weights(self.language_weights)
         if self.max_steps <= 0 and self.epochs <= 0:
             raise UserError("set --epochs > 0 or --max-steps > 0")
-        if self.pooling not in POOLING_CHOICES:
-            raise UserError(f"--pooling must be one of {', '.join(POOLING_CHOICES)}, got {self.pooling!r}")
-        if self.lora_r < 0 or self.lora_alpha <= 0:
-            raise UserError("--lora-r must be >= 0 (0 = no LoRA) and --lora-alpha positive")
-        if not 0.0 <= self.lora_dropout < 1.0:
-            raise UserError(f"--lora-dropout must be in [0, 1), got {self.lora_dropout}")
-        if not 0.0 <= self.validation_fraction < 1.0:
-            raise UserError(f"--validation-fraction must be in [0, 1), got {self.validation_fraction}")
-        for name in (
-            "eval_steps",
-            "save_steps",
-            "logging_steps",
-            "gradient_accumulation_steps",
-            "mini_batch_size",
-            "micro_batch_size",
-        ):
-            if getattr(self, name) < 1:
-                raise UserError(f"--{name.replace('_', '-')} must be at least 1")
+
+    def check_processes(self, processes: int) -> None:
+        """Refuse a global batch that the ``processes`` ranks could not share evenly."""
+        if self.batch_size % processes:
+            raise UserError(
+                f"--batch-size {self.batch_size} is the global batch and must divide evenly over "
+                f"{processes} processes: use a multiple of {processes}"
+            )
 
     def use_bf16(self, device: str) -> bool:
         """Whether training autocasts to bf16 on ``device``: as set, or where bf16 is native."""
         return self.bf16 if self.bf16 is not None else native_bf16(device)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return plain_values(self)
 
     def save(self, path: Path) -> None:
         atomic_write(path, yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True))

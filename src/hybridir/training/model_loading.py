@@ -52,7 +52,7 @@ def load_model(config: TrainConfig) -> tuple[SentenceTransformer, list[str]]:
     if _is_sentence_transformers_model(path):
         model = SentenceTransformer(path, device=device, model_kwargs=model_kwargs or None)
         if config.pooling != "auto":
-            _replace_pooling(model, config.pooling)
+            _replace_pooling(model, str(config.pooling))
     else:
         model = _build_from_plain_model(path, config, model_kwargs, device)
     _set_prompts(model, config)
@@ -97,7 +97,7 @@ def _build_from_plain_model(
     path: str, config: TrainConfig, model_kwargs: dict[str, Any], device: str
 ) -> SentenceTransformer:
     decoder = is_decoder_only(AutoConfig.from_pretrained(path, local_files_only=hub_offline()))
-    pooling = config.pooling if config.pooling != "auto" else ("lasttoken" if decoder else "mean")
+    pooling = str(config.pooling) if config.pooling != "auto" else ("lasttoken" if decoder else "mean")
     transformer = Transformer(path, max_seq_length=config.max_length, model_kwargs=model_kwargs or None)
     if decoder:
         tokenizer = transformer.tokenizer

@@ -30,7 +30,7 @@ from hybridir.core.files import atomic_folder, atomic_open, write_json
 from hybridir.core.process import process_rank, world_size
 from hybridir.data.training_sources import TrainingSource, load_training_sources, split_sources
 from hybridir.errors import UserError
-from hybridir.sampling.planner import BatchKind, BatchPlanner, parse_strategy, strategy_kinds
+from hybridir.sampling.planner import BatchKind, BatchPlanner, strategy_kinds
 from hybridir.sampling.sources import smallest_pool
 from hybridir.sampling.weights import parse_language_weights
 from hybridir.training.arguments import (
@@ -56,7 +56,7 @@ def _make_plan(
     sources: list[TrainingSource], config: TrainConfig, split: str, batch_size: int | None
 ) -> SamplingPlan:
     """The table and planner of one split; ``batch_size`` None: the largest every pool can fill."""
-    strategy = parse_strategy(config.sampling)
+    strategy = config.sampling
     table = build_pair_table(sources, strategy, config.hard_negatives, config.seed)
     planned = plan_sources(sources, table)
     if batch_size is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from hybridir.data.context import ContextMode
 from hybridir.translate.filters import FILTERS
 from hybridir.translate.pipeline import TranslateConfig, run_translate
 from hybridir.translate.report import read_report
@@ -24,7 +25,7 @@ def add_translate_arguments(parser: argparse.ArgumentParser) -> None:
     add("--limit", type=int, help="translate only the first N questions (trials)")
     add("--num-shards", type=int, default=1, help="split the job over K processes or GPUs")
     add("--shard-index", type=int, default=0, help="which shard this process runs (0..K-1)")
-    add("--context", default="sentence", choices=("sentence", "paragraph"))
+    add("--context", default="sentence", choices=[mode.value for mode in ContextMode])
     add("--filters", default=",".join(FILTERS), help=f"comma-separated ({', '.join(FILTERS)})")
     for name in FILTERS:
         add(f"--no-filter-{name.replace('_', '-')}", action="store_true", help=f"turn off the {name} filter")

@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from hybridir.core.paths import cache_dir
+from hybridir.core.settings import choice_list
+from hybridir.data.context import ContextMode
 from hybridir.data.parallel import ParallelExample, ParallelText, read_jsonl, write_jsonl
 from hybridir.errors import UserError
 from hybridir.languages import check_language_code, split_language_list
@@ -73,8 +75,8 @@ class TranslateConfig:
             raise UserError(
                 f"--languages holds only the source language {self.source_language!r}: add targets"
             )
-        if self.context not in ("sentence", "paragraph"):
-            raise UserError(f"unknown context mode {self.context!r}: use sentence or paragraph")
+        if self.context not in list(ContextMode):
+            raise UserError(f"--context must be {choice_list(ContextMode)}, got {self.context!r}")
         if self.num_shards < 1 or not 0 <= self.shard_index < self.num_shards:
             raise UserError(
                 f"shard {self.shard_index} of {self.num_shards} is impossible: need 0 <= index < K"
