@@ -28,13 +28,17 @@ from hybridir.cli import main as hybridir_main
 
 # (phase label, [(path suffix, function name, direct caller name or None)]): cumulative times add up.
 TRAIN_PHASES = [
-    ("data: load corpus, split, plan batches", [("hybridir/data/readers.py", "load_training_corpus", None)]),
+    ("data: pair tables and batch plans", [("hybridir/training/run.py", "_make_plan", None)]),
+    ("data: read sources", [("hybridir/data/training_sources.py", "load_training_sources", None)]),
     ("model loading", [("hybridir/training/model_loading.py", "load_model", None)]),
     (
         "tokenization + collation (training and validation)",
         [("sentence_transformers/base/data_collator.py", "__call__", None)],
     ),
-    ("forward + loss (training steps)", [("transformers/trainer.py", "compute_loss", "training_step")]),
+    (
+        "forward + loss (training steps)",
+        [("sentence_transformers/base/trainer.py", "compute_loss", "training_step")],
+    ),
     ("backward", [("accelerate/accelerator.py", "backward", "training_step")]),
     ("optimizer step", [("torch/optim/adam.py", "step", None)]),
     ("validation passes (their collation included)", [("transformers/trainer.py", "evaluate", None)]),
