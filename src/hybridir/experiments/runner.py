@@ -166,17 +166,14 @@ def _evaluate(model: str, benchmark: str, out: Path, experiment: ExperimentConfi
     """Evaluate ``model`` on ``benchmark`` into ``out`` unless its metrics.json exists."""
     if (out / "metrics.json").is_file():
         return "skipped"
-    options = experiment.eval
     run_lareqa_eval(
-        EvalConfig(
-            model=model,
-            benchmark=benchmark,
-            out=str(out),
+        _eval_config(
+            model,
+            benchmark,
+            out,
+            experiment,
             data_dir=str(data) if data else None,
-            languages=options.languages,
-            context=options.context,
-            batch_size=options.batch_size,
-            precision=options.precision,
+            languages=experiment.eval.languages,
         )
     )
     return "done"
@@ -186,17 +183,24 @@ def _evaluate_extra(model: str, benchmark: str, out: Path, experiment: Experimen
     """Evaluate ``model`` on an extra test benchmark (whole, all languages) unless done."""
     if (out / "metrics.json").is_file():
         return "skipped"
-    options = experiment.eval
-    run_eval(
-        EvalConfig(
-            model=model,
-            benchmark=benchmark,
-            out=str(out),
-            context=options.context,
-            batch_size=options.batch_size,
-        )
-    )
+    run_eval(_eval_config(model, benchmark, out, experiment))
     return "done"
+
+
+def _eval_config(
+    model: str, benchmark: str, out: Path, experiment: ExperimentConfig, **where: Any
+) -> EvalConfig:
+    """The grid's evaluation settings (context, batch size, precision) for one model and benchmark."""
+    options = experiment.eval
+    return EvalConfig(
+        model=model,
+        benchmark=benchmark,
+        out=str(out),
+        context=options.context,
+        batch_size=options.batch_size,
+        precision=options.precision,
+        **where,
+    )
 
 
 def _stage(status: StatusLog, cell: str, stage: str, work: Callable[[], str], log: Log) -> str:
