@@ -125,13 +125,22 @@ def _add_experiment(sub: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="another grid's --out: its finished cells with the same settings are linked in, not retrained",
     )
+    p.add_argument(
+        "--archive",
+        metavar="DIR",
+        default=None,
+        help="keep the grid's small outputs (metrics, per-query values, summaries; no models) in DIR "
+        "after every cell, to commit; copy DIR back to --out on a fresh machine to continue the grid",
+    )
     p.set_defaults(func=_run_experiment)
 
 
 def _run_experiment(args: argparse.Namespace) -> None:
     from hybridir.experiments.runner import run_experiment
 
-    report = run_experiment(args.config, args.out, report_only=args.report_only, reuse=args.reuse)
+    report = run_experiment(
+        args.config, args.out, report_only=args.report_only, reuse=args.reuse, archive=args.archive
+    )
     print(f"report: {report}")
 
 

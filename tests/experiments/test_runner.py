@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
 from hybridir.errors import UserError
+from hybridir.experiments.archive import archive_grid
 from hybridir.experiments.runner import run_experiment
 from tests.helpers import build_tiny_model
 
@@ -154,3 +156,36 @@ def test_grid_with_extra_sources_trains_and_compares_them(shared_data: Path, tmp
     summary = json.loads((out / "summary.json").read_text())
     rows = [r for r in summary["added_sources"] if r["metric"] == "multi_map"]
     assert len(rows) == 1 and rows[0]["languages"] == "all" and 0.0 <= rows[0]["p"] <= 1.0
+
+
+def test_an_archived_grid_continues_on_a_fresh_machine(shared_data: Path, tmp_path: Path) -> None:
+    model = build_tiny_model(tmp_path / "tiny")
+    config = _write_config(tmp_path / "grid.yaml", model, {"keep_checkpoints": False})
+    out, archive = tmp_path / "out", tmp_path / "archive"
+    run_experiment(config, out, archive=archive)
+    summary = (out / "summary.json").read_text()
+
+    archived = {p.relative_to(archive).as_posix() for p in archive.rglob("*") if p.is_file()}
+    cell = "cells/mlqa-r-to-xquad-r__full__hybrid-a0.5__seed1"
+    assert f"{cell}/train/config.yaml" in archived and f"{cell}/train/summary.json" in archived
+    assert any(p.startswith(f"{cell}/eval-") and p.endswith("/per_query.jsonl.gz") for p in archived)
+    assert not any(
+        "/model/" in p or p.startswith("eval-data/") or p.endswith(".safetensors") for p in archived
+    )
+    assert all(not p.startswith("data/") or p.endswith(".json") for p in archived)
+    assert archive_grid(out, archive) == 0  # nothing new: nothing rewritten
+
+    # a fresh machine: no models, only the archive copied back
+    fresh = tmp_path / "fresh"
+    shutil.copytree(archive, fresh)
+    run_experiment(config, fresh)
+    assert {s for _, _, s in _statuses(fresh)[len(_statuses(out)) :]} == {"skipped"}
+    assert not any(fresh.glob("cells/*/train/model"))
+    assert json.loads((fresh / "summary.json").read_text())["rows"] == json.loads(summary)["rows"]
+
+    # an archive also serves --reuse: its evaluated cells are taken without a model
+    other = tmp_path / "other"
+    run_experiment(config, other, reuse=[archive])
+    statuses = _statuses(other)
+    assert (cell.split("/")[1], "train", "reused") in statuses
+    assert (cell.split("/")[1], "train", "skipped") in statuses

@@ -11,6 +11,7 @@ recipe.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
 import os
 import shutil
@@ -69,6 +70,15 @@ def atomic_write(path: str | Path, data: str | bytes) -> None:
 def write_json(path: str | Path, value: Any, *, indent: int | None = 2, ensure_ascii: bool = False) -> None:
     """Write ``value`` as JSON text with a final newline to ``path`` atomically."""
     atomic_write(path, json.dumps(value, indent=indent, ensure_ascii=ensure_ascii) + "\n")
+
+
+def read_text(path: str | Path) -> str:
+    """A UTF-8 text file, gunzipped when its name ends in .gz (as archived grid outputs are)."""
+    path = Path(path)
+    if path.suffix == ".gz":
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            return handle.read()
+    return path.read_text(encoding="utf-8")
 
 
 def _umask() -> int:

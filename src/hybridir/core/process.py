@@ -1,4 +1,5 @@
-"""This process's place in a distributed run (``torchrun`` / ``accelerate launch``).
+"""This process's place in a distributed run (``torchrun`` / ``accelerate launch``), and running
+a pipeline stage in a process of its own.
 
 The process group, once initialised, is the authority; before that (when a driver checks its
 settings) the launcher's environment is.
@@ -6,7 +7,13 @@ settings) the launcher's environment is.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+Result = TypeVar("Result")
 
 
 def _group_initialised() -> bool:
@@ -31,3 +38,17 @@ def process_rank() -> int:
 
         return torch.distributed.get_rank()
     return int(os.environ.get("RANK", "0"))
+
+
+def in_fresh_process(function: Callable[..., Result], *args: Any, **kwargs: Any) -> Result:
+    """Run ``function(*args, **kwargs)`` in a new, spawned Python process; return its result.
+
+    A stage that follows a training in the same process (the quickstart's evaluations) inherits
+    its memory and allocator state; in a process of its own it starts clean and gives the memory
+    back when it ends, as Tevatron's stage drivers do. An exception raised there (a
+    :class:`~hybridir.errors.UserError` included) is raised here; output goes to the same
+    terminal. ``function`` and its arguments must be picklable (module-level, plain data).
+    """
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(function, *args, **kwargs).result()

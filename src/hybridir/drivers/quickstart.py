@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from hybridir.core.files import atomic_write, write_json
+from hybridir.core.process import in_fresh_process
 from hybridir.drivers.evaluate import EvalConfig, run_lareqa_eval
 from hybridir.reports.comparison import comparison_markdown
 from hybridir.training.checkpoints import resumable
@@ -44,19 +45,22 @@ def quickstart_config(out: Path, max_steps: int) -> TrainConfig:
 
 
 def run_quickstart(out: Path, max_steps: int | None = None, languages: str | None = None) -> str:
-    """Train (or reuse / resume), evaluate both models, write comparison files; return the table."""
+    """Train (or reuse / resume), evaluate both models, write comparison files; return the table.
+
+    Each stage runs in a process of its own, so the evaluations start with a clean process
+    rather than the one the training leaves behind.
+    """
     train_dir = out / "hybrid-mlqa-r"
     config = quickstart_config(train_dir, max_steps or QUICKSTART_STEPS)
     if not (train_dir / "model").exists():
         config.resume = resumable(train_dir)
-        run_training(config)
+        in_fresh_process(run_training, config)
     results: dict[str, dict[str, Any]] = {}
     for label, model in (("zero-shot", BASE_MODEL), ("hybrid", str(train_dir))):
-        results[label] = run_lareqa_eval(
-            EvalConfig(
-                model=model, benchmark="xquad-r", out=str(out / f"xquad-r-{label}"), languages=languages
-            )
+        evaluation = EvalConfig(
+            model=model, benchmark="xquad-r", out=str(out / f"xquad-r-{label}"), languages=languages
         )
+        results[label] = in_fresh_process(run_lareqa_eval, evaluation)
     table = comparison_markdown(results, unseen_languages=UNSEEN_LANGUAGES)
     notes = sorted({note for metrics in results.values() for note in metrics["notes"]})
     table += "".join(f"\n\nnote: {note}" for note in notes)

@@ -27,6 +27,7 @@ from hybridir.evaluation.catalogue import (
     METRICS,
     RANK_DISTANCE,
 )
+from hybridir.experiments.archive import PER_QUERY, per_query_file
 from hybridir.experiments.config import (
     FULL,
     SOURCES,
@@ -68,7 +69,9 @@ class Group:
     def table(self) -> QueryTable:
         """Per-query values averaged over the group's runs."""
         try:
-            return mean_table([QueryTable.read(folder / "per_query.jsonl") for folder in self.folders])
+            return mean_table(
+                [QueryTable.read(per_query_file(folder) or folder / PER_QUERY) for folder in self.folders]
+            )
         except ValueError as exc:
             raise UserError(f"{self.model} ({self.direction.label}, {self.variant}): {exc}") from exc
 

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from hybridir.core.files import read_text
+from hybridir.experiments.archive import per_query_file
 from hybridir.experiments.config import Cell, ExperimentConfig, baseline_dir, cell_dir
 from hybridir.experiments.significance import holm, paired_randomization_test
 
@@ -77,10 +79,10 @@ METRICS: dict[str, tuple[ExtraMetric, ...]] = {
 
 
 def _records(folder: Path) -> list[dict[str, Any]] | None:
-    path = folder / "per_query.jsonl"
-    if not (folder / "metrics.json").is_file() or not path.is_file():
+    path = per_query_file(folder)
+    if not (folder / "metrics.json").is_file() or path is None:
         return None
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [json.loads(line) for line in read_text(path).splitlines() if line.strip()]
 
 
 def _seed_mean(units: list[Units]) -> Units:

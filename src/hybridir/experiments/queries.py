@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from hybridir.core.files import read_text
 from hybridir.evaluation.catalogue import METRICS, Metric
 
 FIELDS = tuple(dict.fromkeys(metric.field for metric in METRICS))  # per_query.jsonl value fields
@@ -75,8 +76,8 @@ class QueryTable:
 
     @classmethod
     def read(cls, path: Path) -> QueryTable:
-        with path.open(encoding="utf-8") as handle:
-            return cls.from_records(json.loads(line) for line in handle if line.strip())
+        """Read per_query.jsonl, or its gzipped copy in a grid archive."""
+        return cls.from_records(json.loads(line) for line in read_text(path).splitlines() if line.strip())
 
 
 def mean_table(tables: Sequence[QueryTable]) -> QueryTable:

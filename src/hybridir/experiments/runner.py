@@ -12,8 +12,10 @@ Folder layout::
                                           per test benchmark of its direction
     <out>/summary.json, report.md, figures/
 
-A stage whose output exists is skipped, and a training with checkpoints resumes, so a killed
-grid continues where it stopped. A finished cell whose saved settings differ from the file's is
+A stage whose output exists is skipped, a training with checkpoints resumes, and a cell whose
+evaluations are all done is not trained (it needs no model), so a killed grid continues where
+it stopped, and an archived grid (``--archive``, its small outputs only) continues on another
+machine once copied back to ``--out``. A finished cell whose saved settings differ from the file's is
 refused rather than silently reused.
 """
 
@@ -34,6 +36,7 @@ import yaml
 
 from hybridir.drivers.evaluate import EvalConfig, run_eval, run_lareqa_eval
 from hybridir.errors import UserError
+from hybridir.experiments.archive import archive_grid
 from hybridir.experiments.config import (
     FULL,
     SOURCES,
@@ -126,33 +129,43 @@ def _link_tree(source: Path, target: Path) -> None:
     shutil.copytree(source, target, copy_function=link, ignore=shutil.ignore_patterns("checkpoints"))
 
 
-def _reuse_cell(
-    cell: Cell, config: TrainConfig, folder: Path, eval_tag: str, sources: list[Path]
-) -> Path | None:
-    """Take ``cell`` finished from another grid trained with the same settings; return that grid.
+def _evaluated(folders: Sequence[Path]) -> bool:
+    """Whether every evaluation of a cell has finished (then it needs no model)."""
+    return all((folder / "metrics.json").is_file() for folder in folders)
 
-    The training is taken with the evaluation of the same tag (same test data and sample), so
-    a grid that shares arms with an earlier one (the alpha curve's alpha 0.5 and the sampling
+
+def _reuse_cell(
+    cell: Cell, config: TrainConfig, folder: Path, eval_tags: Sequence[str], sources: list[Path]
+) -> Path | None:
+    """Take ``cell`` finished in another grid with the same settings; return that grid.
+
+    A source cell counts as finished with its trained model, or without one (an archived grid,
+    see :mod:`hybridir.experiments.archive`) when all of this grid's evaluations of it are
+    there. Its evaluations with the same tags (same test data and sample) come with it, so a
+    grid that shares arms with an earlier one (the alpha curve's alpha 0.5 and the sampling
     grid's hybrid) does not train them again.
     """
-    if (folder / "train" / "model").is_dir():
+    if (folder / "train" / "model").is_dir() or _evaluated([folder / tag for tag in eval_tags]):
         return None
     for source in sources:
         found = cell_dir(source, cell)
         saved = _saved_settings(found / "train")
-        if saved is None or not (found / "train" / "model").is_dir() or _first_difference(saved, config):
+        if saved is None or _first_difference(saved, config):
+            continue
+        if not (found / "train" / "model").is_dir() and not _evaluated([found / tag for tag in eval_tags]):
             continue
         shutil.rmtree(folder / "train", ignore_errors=True)
         _link_tree(found / "train", folder / "train")
-        if (found / eval_tag / "metrics.json").is_file() and not (folder / eval_tag).exists():
-            _link_tree(found / eval_tag, folder / eval_tag)
+        for tag in eval_tags:
+            if (found / tag / "metrics.json").is_file() and not (folder / tag).exists():
+                _link_tree(found / tag, folder / tag)
         return source
     return None
 
 
-def _train_cell(config: TrainConfig, train_dir: Path, keep_checkpoints: bool) -> str:
-    """Train, resume or skip one cell; return what happened."""
-    if (train_dir / "model").is_dir():
+def _train_cell(config: TrainConfig, train_dir: Path, keep_checkpoints: bool, evaluated: bool) -> str:
+    """Train, resume or skip one cell (trained, or ``evaluated`` on every test); return what happened."""
+    if (train_dir / "model").is_dir() or evaluated:
         return "skipped"
     checkpoints = train_dir / "checkpoints"
     config.resume = resumable(train_dir)
@@ -241,11 +254,18 @@ def _prepare_data(experiment: ExperimentConfig, out: Path) -> dict[tuple[str, st
     return paths
 
 
-def run_grid(experiment: ExperimentConfig, out: Path, log: Log = _print, reuse: Sequence[Path] = ()) -> None:
+def run_grid(
+    experiment: ExperimentConfig,
+    out: Path,
+    log: Log = _print,
+    reuse: Sequence[Path] = (),
+    archive: Path | None = None,
+) -> None:
     """Run every baseline and cell of ``experiment`` that has not finished yet.
 
     ``reuse`` names other grid folders: a cell finished there with the same settings is linked
-    in instead of trained again.
+    in instead of trained again. ``archive``: a folder that receives the grid's small outputs
+    after every cell (:func:`archive_grid`).
     """
     out.mkdir(parents=True, exist_ok=True)
     write_experiment(experiment, out / "experiment.yaml")
@@ -279,8 +299,9 @@ def run_grid(experiment: ExperimentConfig, out: Path, log: Log = _print, reuse: 
         train_dir = folder / "train"
         test = cell.direction.test
         eval_tag = experiment.eval.tag(test)
+        eval_tags = [eval_tag, *(experiment.eval.extra_tag(extra) for extra in cell.direction.extra_tests)]
         config = cell_train_config(experiment, cell, data[(cell.direction.train, cell.variant)], train_dir)
-        source = _reuse_cell(cell, config, folder, eval_tag, [Path(r) for r in reuse])
+        source = _reuse_cell(cell, config, folder, eval_tags, [Path(r) for r in reuse])
         if source is not None:
             status.write(cell.id, "train", "reused", source=str(source))
             log(f"[{index}/{len(cells)}] {cell.id}: reused from {source}")
@@ -290,7 +311,8 @@ def run_grid(experiment: ExperimentConfig, out: Path, log: Log = _print, reuse: 
             minutes = (time.perf_counter() - started) / ran * (len(cells) - index + 1) / 60
             left = f", about {minutes:.0f} min left"
         log(f"[{index}/{len(cells)}] {cell.id}{left}")
-        train = partial(_train_cell, config, train_dir, experiment.keep_checkpoints)
+        evaluated = _evaluated([folder / tag for tag in eval_tags])
+        train = partial(_train_cell, config, train_dir, experiment.keep_checkpoints, evaluated)
         trained = _stage(status, cell.id, "train", train, log)
         evaluate = partial(_evaluate, str(train_dir), test, folder / eval_tag, experiment, eval_data[test])
         outcomes = [trained, _stage(status, cell.id, f"eval:{test}", evaluate, log)]
@@ -299,24 +321,36 @@ def run_grid(experiment: ExperimentConfig, out: Path, log: Log = _print, reuse: 
             evaluate = partial(_evaluate_extra, str(train_dir), extra, extra_folder, experiment)
             outcomes.append(_stage(status, cell.id, f"eval:{extra}", evaluate, log))
         ran += any(outcome != "skipped" for outcome in outcomes)
+        if archive is not None:
+            archive_grid(out, archive)
 
 
 def run_experiment(
-    config_path: str | Path, out: str | Path, report_only: bool = False, reuse: Sequence[str | Path] = ()
+    config_path: str | Path,
+    out: str | Path,
+    report_only: bool = False,
+    reuse: Sequence[str | Path] = (),
+    archive: str | Path | None = None,
 ) -> Path:
     """Run (or resume) the grid of an experiment file, then write summary.json, report.md, figures.
 
     With ``report_only`` nothing is trained or evaluated: the outputs are rebuilt from the cells
     that have finished. ``reuse``: grid folders whose finished cells with the same settings are
-    taken instead of trained again. Returns the path of report.md.
+    taken instead of trained again. ``archive``: a folder kept up to date with the grid's small
+    outputs (after every cell and at the end), to commit; copied back to ``out`` on another
+    machine, it lets the grid continue there. Returns the path of report.md.
     """
     experiment = read_experiment(config_path)
     out = Path(out)
     for folder in reuse:
         if not (Path(folder) / "cells").is_dir():
             raise UserError(f"--reuse {folder}: no grid there (no cells/ folder); name an experiment's --out")
+    archive_path = Path(archive) if archive is not None else None
     if not report_only:
-        run_grid(experiment, out, reuse=[Path(r) for r in reuse])
+        run_grid(experiment, out, reuse=[Path(r) for r in reuse], archive=archive_path)
     elif not out.is_dir():
         raise UserError(f"{out} holds no experiment: run it first without --report-only")
-    return write_outputs(experiment, out)
+    report = write_outputs(experiment, out)
+    if archive_path is not None:
+        archive_grid(out, archive_path)
+    return report
