@@ -6,6 +6,8 @@ and compare the cells with seed spread and paired significance tests.
 - :mod:`~hybridir.experiments.runner`: the resumable grid runner (``hybridir experiment``);
 - :mod:`~hybridir.experiments.queries` and :mod:`~hybridir.experiments.significance`: per-query
   values and the paired randomization test with Holm's correction;
+- :mod:`~hybridir.experiments.records` and :mod:`~hybridir.experiments.summary`: the typed rows
+  and the summary that aggregation hands to the figures and the report (and summary.json holds);
 - :mod:`~hybridir.experiments.aggregate`, :mod:`~hybridir.experiments.figures` and
   :mod:`~hybridir.experiments.report`: summary.json, figures and report.md.
 """
