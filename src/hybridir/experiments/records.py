@@ -8,7 +8,7 @@ by their catalogue entry (:mod:`hybridir.evaluation.catalogue`); the file keeps 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -32,15 +32,30 @@ def _std(values: Sequence[float | None]) -> float | None:
     return float(np.std(present, ddof=1)) if len(present) > 1 else None
 
 
+def _plain(value: Any) -> Any:
+    """A record's field as JSON data: records by their ``to_json``, metrics by their key."""
+    if isinstance(value, Metric):
+        return value.key
+    if hasattr(value, "to_json"):
+        return value.to_json()
+    if isinstance(value, dict):
+        return {_plain(key): _plain(item) for key, item in value.items()}
+    return value
+
+
+class _Record:
+    """``to_json``: the fields in declaration order (summary.json's order), made plain."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+
+
 @dataclass(frozen=True)
-class Spread:
+class Spread(_Record):
     """Mean and sample standard deviation over seeds (None: no value, or one run)."""
 
     mean: float | None
     std: float | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"mean": self.mean, "std": self.std}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Spread:
@@ -48,7 +63,7 @@ class Spread:
 
 
 @dataclass(frozen=True)
-class Stats:
+class Stats(_Record):
     """A metric over a group's runs: mean, sample std, and the value of each run (None: missing)."""
 
     mean: float | None
@@ -62,9 +77,6 @@ class Stats:
     @property
     def spread(self) -> Spread:
         return Spread(self.mean, self.std)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"mean": self.mean, "std": self.std, "values": self.values}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Stats:
@@ -103,7 +115,7 @@ class PairedTest:
 
 
 @dataclass(frozen=True)
-class TableRow:
+class TableRow(_Record):
     """One model in a main table: (direction, variant, subset of query languages), every metric."""
 
     direction: str
@@ -117,21 +129,6 @@ class TableRow:
     seeds: list[int]
     metrics: dict[Metric, Stats]
     tests: dict[Metric, PairedTest]  # against the reference arm; empty for it and for baselines
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "direction": self.direction,
-            "variant": self.variant,
-            "subset": self.subset,
-            "languages": self.languages,
-            "model": self.model,
-            "kind": self.kind,
-            "sampling": self.sampling,
-            "alpha": self.alpha,
-            "seeds": self.seeds,
-            "metrics": {metric.key: stats.to_json() for metric, stats in self.metrics.items()},
-            "tests": {metric.key: test.to_json() for metric, test in self.tests.items()},
-        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> TableRow:
@@ -151,7 +148,7 @@ class TableRow:
 
 
 @dataclass(frozen=True)
-class LanguageRow:
+class LanguageRow(_Record):
     """One model's metric per query language (mean and spread over seeds)."""
 
     direction: str
@@ -160,16 +157,6 @@ class LanguageRow:
     kind: str
     metric: Metric
     by_language: dict[str, Spread]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "direction": self.direction,
-            "variant": self.variant,
-            "model": self.model,
-            "kind": self.kind,
-            "metric": self.metric.key,
-            "by_language": {lang: spread.to_json() for lang, spread in self.by_language.items()},
-        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LanguageRow:
@@ -185,7 +172,7 @@ class LanguageRow:
 
 
 @dataclass(frozen=True)
-class CrossMatrix:
+class CrossMatrix(_Record):
     """One model's cross-lingual mAP per (query language, target language), mean over seeds."""
 
     direction: str
@@ -194,16 +181,6 @@ class CrossMatrix:
     kind: str
     languages: list[str]
     map: list[list[float | None]]  # [query][target], in ``languages`` order
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "direction": self.direction,
-            "variant": self.variant,
-            "model": self.model,
-            "kind": self.kind,
-            "languages": self.languages,
-            "map": self.map,
-        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CrossMatrix:
@@ -286,15 +263,12 @@ class Quantiles:
 
 
 @dataclass(frozen=True)
-class Progress:
+class Progress(_Record):
     """How many cells of the grid have an evaluation, and the ids of those that have not."""
 
     cells: int
     finished: int
     missing: list[str]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"cells": self.cells, "finished": self.finished, "missing": self.missing}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Progress:
@@ -302,15 +276,12 @@ class Progress:
 
 
 @dataclass(frozen=True)
-class StageCost:
+class StageCost(_Record):
     """Measured seconds of one stage (train or eval) over the cells that did that work here."""
 
     cells: int
     total_s: float
     mean_s: float | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"cells": self.cells, "total_s": self.total_s, "mean_s": self.mean_s}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> StageCost:
@@ -318,21 +289,13 @@ class StageCost:
 
 
 @dataclass(frozen=True)
-class Cost:
+class Cost(_Record):
     """The grid's measured cost: training and evaluation of the cells, the baselines, everything."""
 
     train: StageCost
     eval: StageCost
     baselines_total_s: float
     total_s: float
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "train": self.train.to_json(),
-            "eval": self.eval.to_json(),
-            "baselines_total_s": self.baselines_total_s,
-            "total_s": self.total_s,
-        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Cost:
