@@ -52,6 +52,7 @@ from hybridir.experiments.records import (
     TableRow,
 )
 from hybridir.experiments.significance import paired_randomization_test
+from hybridir.experiments.status import EVAL, TRAIN, read_status
 from hybridir.experiments.subsets import DataManifest
 from hybridir.experiments.summary import Summary
 from hybridir.languages import select_languages
@@ -278,25 +279,14 @@ def _cost(out: Path) -> Cost:
     Reused cells did no work here and are not counted; ``total_s`` is the work of the whole grid
     (training, evaluation and baselines), not counting pauses between resumed runs.
     """
-    latest: dict[tuple[str, str], float] = {}
-    path = out / "cells.jsonl"
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            record = json.loads(line)
-            if record["status"] in ("done", "resumed"):
-                latest[(record["cell"], record["stage"])] = record["seconds"]
-
-    def stage(name: str) -> StageCost:
-        return _stage_cost(
-            [
-                s
-                for (cell, stage), s in latest.items()
-                if stage.split(":")[0] == name and not cell.startswith("baseline:")
-            ]
-        )
-
-    baselines = sum(s for (cell, _), s in latest.items() if cell.startswith("baseline:"))
-    return Cost(stage("train"), stage("eval"), baselines, sum(latest.values()))
+    latest = {(r.cell, r.stage): r for r in read_status(out / "cells.jsonl") if r.status.worked}
+    cells = [r for r in latest.values() if not r.baseline]
+    return Cost(
+        _stage_cost([r.seconds for r in cells if r.kind == TRAIN]),
+        _stage_cost([r.seconds for r in cells if r.kind == EVAL]),
+        sum(r.seconds for r in latest.values() if r.baseline),
+        sum(r.seconds for r in latest.values()),
+    )
 
 
 def _data_manifests(out: Path) -> list[DataManifest]:
