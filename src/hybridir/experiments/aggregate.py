@@ -50,6 +50,7 @@ from hybridir.experiments.records import (
     StageCost,
     Stats,
     TableRow,
+    mean_or_none,
 )
 from hybridir.experiments.significance import paired_randomization_test
 from hybridir.experiments.status import EVAL, TRAIN, read_status
@@ -60,7 +61,7 @@ from hybridir.languages import select_languages
 LANGUAGE_METRICS = (*MAP_METRICS, RANK_DISTANCE)
 
 
-@dataclass
+@dataclass(eq=False)  # one group per model and (direction, variant): equal only to itself
 class Group:
     """The finished runs of one model in one (direction, variant): an arm's seeds, or a baseline."""
 
@@ -172,16 +173,11 @@ def _table_rows(experiment: ExperimentConfig, groups: list[Group]) -> list[Table
             if not members:
                 continue
             reference = next((g for g in members if g.model == experiment.reference), None)
+            tested = [g for g in members if g.arm is not None and g is not reference] if reference else []
             for subset, languages in _subsets(experiment, direction, members):
-                tested = [g.arm is not None and reference is not None and g is not reference for g in members]
-                family = [
-                    _paired(group, reference, metric, languages, experiment)
-                    for group, test in zip(members, tested, strict=True)
-                    if test and reference is not None
-                    for metric in METRICS
-                ]
+                family = [_paired(g, reference, m, languages, experiment) for g in tested for m in METRICS]
                 tests = iter(PairedTest.family(family, experiment.significance.level))
-                for group, test in zip(members, tested, strict=True):
+                for group in members:
                     rows.append(
                         TableRow(
                             direction=direction.label,
@@ -194,7 +190,7 @@ def _table_rows(experiment: ExperimentConfig, groups: list[Group]) -> list[Table
                             alpha=group.arm.alpha if group.arm else None,
                             seeds=group.seeds,
                             metrics={metric: group.stats(metric, languages) for metric in METRICS},
-                            tests={metric: next(tests) for metric in METRICS} if test else {},
+                            tests={metric: next(tests) for metric in METRICS} if group in tested else {},
                         )
                     )
     return rows
@@ -211,18 +207,13 @@ def _language_views(groups: list[Group]) -> tuple[list[LanguageRow], list[CrossM
             per_language.append(LanguageRow(*where, metric, spreads))
         matrix = [
             [
-                _mean_or_none([m[CROSSLINGUAL][BY_PAIR].get(x, {}).get(y) for m in group.metrics])
+                mean_or_none([m[CROSSLINGUAL][BY_PAIR].get(x, {}).get(y) for m in group.metrics])
                 for y in languages
             ]
             for x in languages
         ]
         pairs.append(CrossMatrix(*where, languages, matrix))
     return per_language, pairs
-
-
-def _mean_or_none(values: list[float | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return float(np.mean(present)) if present else None
 
 
 def _delta_rows(experiment: ExperimentConfig, groups: list[Group], variant: str = STARVED) -> list[DeltaRow]:
@@ -248,19 +239,21 @@ def _delta_rows(experiment: ExperimentConfig, groups: list[Group], variant: str 
             seeds = [s for s in full.seeds if s in starved.seeds]
             for label, languages in targets:
                 for metric in MAP_METRICS:
-                    deltas = [
-                        metric_value(starved.metrics[starved.seeds.index(s)], metric, languages)
-                        - metric_value(full.metrics[full.seeds.index(s)], metric, languages)
-                        for s in seeds
-                    ]
+                    delta = Stats.of(
+                        [
+                            metric_value(starved.metrics[starved.seeds.index(s)], metric, languages)
+                            - metric_value(full.metrics[full.seeds.index(s)], metric, languages)
+                            for s in seeds
+                        ]
+                    )
                     row = {
                         "direction": direction.label,
                         "model": arm.label,
                         "languages": label,
                         "metric": metric,
                         "full": full.stats(metric, languages).mean,
-                        "delta_mean": float(np.mean(deltas)) if deltas else None,
-                        "delta_std": float(np.std(deltas, ddof=1)) if len(deltas) > 1 else None,
+                        "delta_mean": delta.mean,
+                        "delta_std": delta.std,
                         "seeds": seeds,
                     }
                     family.append((row, _paired(starved, full, metric, languages, experiment)))

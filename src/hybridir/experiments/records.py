@@ -21,7 +21,8 @@ ALL, SEEN, UNSEEN, OTHERS = "all", "seen", "unseen", "others"  # groups of query
 QUANTILES = (10, 25, 50, 75, 90)  # the percentiles of per-query rank distances that summary.json keeps
 
 
-def _mean(values: Sequence[float | None]) -> float | None:
+def mean_or_none(values: Sequence[float | None]) -> float | None:
+    """Mean of the values present; None when none is."""
     present = [v for v in values if v is not None]
     return float(np.mean(present)) if present else None
 
@@ -72,7 +73,7 @@ class Stats(_Record):
 
     @classmethod
     def of(cls, values: Sequence[float | None]) -> Stats:
-        return cls(_mean(values), _std(values), list(values))
+        return cls(mean_or_none(values), _std(values), list(values))
 
     @property
     def spread(self) -> Spread:
