@@ -43,6 +43,10 @@ def starve_languages(corpus: ParallelCorpus, fractions: Mapping[str, float], see
     return ParallelCorpus(examples, list(corpus.languages))
 
 
+def _digest(settings: Mapping[str, Any]) -> str:
+    return hashlib.sha1(json.dumps(settings, sort_keys=True).encode("utf-8")).hexdigest()[:8]
+
+
 class DataManifest(TypedDict):
     """The manifest beside a grid's training file (JSON): its settings and examples per language."""
 
@@ -56,10 +60,6 @@ class DataManifest(TypedDict):
     examples: int
     full_counts: dict[str, int]  # examples per language before starving
     counts: dict[str, int]  # and after
-
-
-def _digest(settings: Mapping[str, Any]) -> str:
-    return hashlib.sha1(json.dumps(settings, sort_keys=True).encode("utf-8")).hexdigest()[:8]
 
 
 def training_data(
