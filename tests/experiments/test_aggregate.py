@@ -8,9 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hybridir.evaluation.catalogue import MONO_MAP, MULTI_MAP, RANK_DISTANCE
 from hybridir.experiments import aggregate
 from hybridir.experiments.aggregate import summarize
 from hybridir.experiments.config import Cell, baseline_dir, cell_dir, parse_experiment
+from hybridir.experiments.records import Progress, StageCost, TableRow
 from hybridir.experiments.report import write_outputs
 from tests.experiments.fakes import scores, synthetic_benchmark, write_eval
 
@@ -54,37 +56,33 @@ def _fill(experiment, out: Path, boosts: dict[str, float], skip: tuple[str, ...]
     return written
 
 
-def _row(summary, model: str, subset: str = "all", variant: str = "full") -> dict:
-    return next(
-        r for r in summary.rows if (r["model"], r["subset"], r["variant"]) == (model, subset, variant)
-    )
+def _row(summary, model: str, subset: str = "all", variant: str = "full") -> TableRow:
+    return next(r for r in summary.rows if (r.model, r.subset, r.variant) == (model, subset, variant))
 
 
 def test_seed_statistics_and_tests_against_the_reference(tmp_path: Path) -> None:
     experiment = _experiment()
     written = _fill(experiment, tmp_path, {"x-x-mono": 0.4})
     summary = summarize(experiment, tmp_path)
-    assert summary.progress == {"cells": 6, "finished": 6, "missing": []}
-    assert [r["subset"] for r in summary.rows if r["model"] == "hybrid-a0.5"] == ["all", "seen", "unseen"]
+    assert summary.progress == Progress(cells=6, finished=6, missing=[])
+    assert [r.subset for r in summary.rows if r.model == "hybrid-a0.5"] == ["all", "seen", "unseen"]
 
     hybrid, xy, mono = (_row(summary, m) for m in ("hybrid-a0.5", "x-y", "x-x-mono"))
     maps = [written[f"mlqa-r-to-xquad-r__full__hybrid-a0.5__seed{s}"]["monolingual"]["map"] for s in (1, 2)]
-    assert hybrid["metrics"]["mono_map"]["mean"] == pytest.approx(np.mean(maps))
-    assert hybrid["metrics"]["mono_map"]["std"] == pytest.approx(np.std(maps, ddof=1))
-    assert hybrid["tests"] == {}
-    for key, test in xy["tests"].items():
-        assert test["p"] == 1.0 and test["difference"] == pytest.approx(0.0, abs=1e-12), key
-        assert not test["significant"]
-    test = mono["tests"]["mono_map"]
-    assert test["difference"] == pytest.approx(
-        mono["metrics"]["mono_map"]["mean"] - hybrid["metrics"]["mono_map"]["mean"]
-    )
-    assert test["difference"] > 0 and test["p"] == pytest.approx(1 / 1000) and test["significant"]
-    assert mono["tests"]["rank_distance"]["difference"] < 0
-    assert test["p_holm"] >= test["p"]
+    assert hybrid.metrics[MONO_MAP].mean == pytest.approx(np.mean(maps))
+    assert hybrid.metrics[MONO_MAP].std == pytest.approx(np.std(maps, ddof=1))
+    assert hybrid.tests == {}
+    for key, test in xy.tests.items():
+        assert test.p == 1.0 and test.difference == pytest.approx(0.0, abs=1e-12), key
+        assert not test.significant
+    test = mono.tests[MONO_MAP]
+    assert test.difference == pytest.approx(mono.metrics[MONO_MAP].mean - hybrid.metrics[MONO_MAP].mean)
+    assert test.difference > 0 and test.p == pytest.approx(1 / 1000) and test.significant
+    assert mono.tests[RANK_DISTANCE].difference < 0
+    assert test.p_holm >= test.p
 
     seen = _row(summary, "hybrid-a0.5", "seen")
-    assert seen["languages"] == ["en", "de"]
+    assert seen.languages == ["en", "de"]
     per_seed = [
         np.mean(
             [
@@ -94,9 +92,9 @@ def test_seed_statistics_and_tests_against_the_reference(tmp_path: Path) -> None
         )
         for s in (1, 2)
     ]
-    assert seen["metrics"]["multi_map"]["mean"] == pytest.approx(np.mean(per_seed))
+    assert seen.metrics[MULTI_MAP].mean == pytest.approx(np.mean(per_seed))
     baseline = _row(summary, "bm25")
-    assert baseline["kind"] == "baseline" and baseline["metrics"]["mono_map"]["std"] is None
+    assert baseline.kind == "baseline" and baseline.metrics[MONO_MAP].std is None
 
 
 def test_report_marks_significant_rows_and_draws_figures(tmp_path: Path) -> None:
@@ -121,8 +119,8 @@ def test_a_partial_grid_gives_a_partial_summary(tmp_path: Path) -> None:
     missing = Cell(experiment.directions[0], "full", experiment.arms[0], 2).id
     _fill(experiment, tmp_path, {}, skip=(missing,))
     summary = summarize(experiment, tmp_path)
-    assert summary.progress["missing"] == [missing]
-    assert _row(summary, "x-x-mono")["seeds"] == [1]
+    assert summary.progress.missing == [missing]
+    assert _row(summary, "x-x-mono").seeds == [1]
     assert f"5 of 6 evaluated; missing: {missing}" in write_outputs(experiment, tmp_path).read_text()
 
 
@@ -130,15 +128,15 @@ def test_imbalance_rows_compare_starved_with_full(tmp_path: Path) -> None:
     experiment = _experiment(strategies=["x-y", "hybrid"], train_fraction_by_language={"de": 0.1})
     _fill(experiment, tmp_path, {"starved/hybrid-a0.5": 0.4})
     summary = summarize(experiment, tmp_path)
-    assert {(r["model"], r["languages"]) for r in summary.imbalance} == {
+    assert {(r.model, r.languages) for r in summary.imbalance} == {
         (arm, languages) for arm in ("x-y", "hybrid-a0.5") for languages in ("de", "others")
     }
     for row in summary.imbalance:
-        if row["model"] == "x-y":
-            assert row["delta_mean"] == pytest.approx(0.0) and row["p"] == 1.0 and not row["significant"]
+        if row.model == "x-y":
+            assert row.delta_mean == pytest.approx(0.0) and row.test.p == 1.0 and not row.test.significant
         else:
-            assert row["delta_mean"] > 0 and row["significant"]
-            assert row["delta_std"] is not None
+            assert row.delta_mean > 0 and row.test.significant
+            assert row.delta_std is not None
     assert "## Language imbalance" in write_outputs(experiment, tmp_path).read_text()
     figure = tmp_path / "figures" / f"{experiment.directions[0].label}__imbalance.png"
     assert figure.stat().st_size > 0
@@ -157,6 +155,6 @@ def test_cost_counts_every_baseline_evaluation_and_the_latest_run_of_a_stage(tmp
     lines = [json.dumps({"cell": c, "stage": st, "status": s, "seconds": sec}) for c, st, s, sec in records]
     (tmp_path / "cells.jsonl").write_text("\n".join(lines) + "\n")
     cost = aggregate._cost(tmp_path)
-    assert cost["train"] == {"cells": 1, "total_s": 100.0, "mean_s": 100.0}
-    assert cost["eval"] == {"cells": 1, "total_s": 10.0, "mean_s": 10.0}
-    assert cost["baselines_total_s"] == 5.0 and cost["total_s"] == 115.0
+    assert cost.train == StageCost(cells=1, total_s=100.0, mean_s=100.0)
+    assert cost.eval == StageCost(cells=1, total_s=10.0, mean_s=10.0)
+    assert cost.baselines_total_s == 5.0 and cost.total_s == 115.0

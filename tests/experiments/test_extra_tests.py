@@ -12,7 +12,7 @@ from hybridir.drivers.tatoeba import per_query_records as tatoeba_records
 from hybridir.errors import UserError
 from hybridir.evaluation.tatoeba import score_pair, summarise
 from hybridir.experiments.config import Cell, baseline_dir, cell_dir, parse_experiment, read_experiment
-from hybridir.experiments.extra_tests import METRICS, extra_test_rows, extra_test_tables
+from hybridir.experiments.extra_tests import METRICS, ExtraRow, extra_test_rows, extra_test_tables
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs" / "experiments"
 GRID = {
@@ -91,17 +91,46 @@ def test_rows_seed_means_and_paired_test(tmp_path: Path) -> None:
             _write(folder / "eval-tatoeba", records)
     _write(baseline_dir(tmp_path, "bm25") / "eval-arcd", _native([0.25] * 30))
     rows = extra_test_rows(experiment, tmp_path)
-    arcd = {(r["model"], r["metric"]): r for r in rows if r["benchmark"] == "arcd"}
-    assert arcd[("hybrid-a0.5", "sentence_map")]["mean"] == pytest.approx(1.0)
-    assert arcd[("x-x-mono", "sentence_map")]["mean"] == pytest.approx((10 + 20 * 0.5) / 30)
-    assert arcd[("x-x-mono", "sentence_map")]["std"] == 0.0
-    assert arcd[("x-x-mono", "sentence_map")]["significant"]  # 20 of 30 questions lose 0.5
-    assert "p" not in arcd[("hybrid-a0.5", "sentence_map")]  # the reference is not tested
-    assert arcd[("bm25", "sentence_map")]["mean"] == pytest.approx(0.25)
-    assert arcd[("bm25", "sentence_map")]["kind"] == "baseline"
-    tatoeba = {(r["model"], r["metric"]): r for r in rows if r["benchmark"] == "tatoeba"}
-    assert tatoeba[("hybrid-a0.5", "accuracy")]["mean"] == pytest.approx(1.0)  # the diagonal wins
-    assert tatoeba[("x-x-mono", "accuracy")]["mean"] < 1.0
+    arcd = {(r.model, r.metric.key): r for r in rows if r.benchmark == "arcd"}
+    assert arcd[("hybrid-a0.5", "sentence_map")].stats.mean == pytest.approx(1.0)
+    assert arcd[("x-x-mono", "sentence_map")].stats.mean == pytest.approx((10 + 20 * 0.5) / 30)
+    assert arcd[("x-x-mono", "sentence_map")].stats.std == 0.0
+    assert arcd[("x-x-mono", "sentence_map")].test.significant  # 20 of 30 questions lose 0.5
+    assert arcd[("hybrid-a0.5", "sentence_map")].test is None  # the reference is not tested
+    assert arcd[("bm25", "sentence_map")].stats.mean == pytest.approx(0.25)
+    assert arcd[("bm25", "sentence_map")].kind == "baseline"
+    tatoeba = {(r.model, r.metric.key): r for r in rows if r.benchmark == "tatoeba"}
+    assert tatoeba[("hybrid-a0.5", "accuracy")].stats.mean == pytest.approx(1.0)  # the diagonal wins
+    assert tatoeba[("x-x-mono", "accuracy")].stats.mean < 1.0
     table = "\n".join(extra_test_tables(rows, "hybrid-a0.5", "†"))
     assert "### mlqa-r-to-xquad-r, full data: arcd" in table
     assert "| **hybrid-a0.5** | 1.000 ± 0.000 |" in table
+
+
+def test_rows_read_back_from_summary_json(tmp_path: Path) -> None:
+    experiment = parse_experiment(GRID)
+    direction = experiment.directions[0]
+    for arm, ap in zip(experiment.arms, ([1.0] * 10 + [0.5] * 10, [1.0] * 20), strict=True):
+        for seed in (1, 2):
+            _write(cell_dir(tmp_path, Cell(direction, "full", arm, seed)) / "eval-arcd", _native(ap))
+    _write(baseline_dir(tmp_path, "bm25") / "eval-arcd", _native([0.25] * 20))
+    rows = extra_test_rows(experiment, tmp_path)
+    assert {r.test is None for r in rows} == {True, False}  # tested arms, the reference, the baseline
+    written = [json.loads(json.dumps(row.to_json())) for row in rows]
+    assert [ExtraRow.from_json(row) for row in written] == rows
+    tested = next(row for row in written if "p" in row)
+    assert list(tested) == [
+        "direction",
+        "variant",
+        "benchmark",
+        "model",
+        "kind",
+        "metric",
+        "label",
+        "mean",
+        "std",
+        "values",
+        "p",
+        "p_holm",
+        "significant",
+    ]

@@ -30,6 +30,7 @@ import yaml
 
 from hybridir.core.files import atomic_write
 from hybridir.core.precision import Precision
+from hybridir.data.context import ContextMode
 from hybridir.data.native_qa import NATIVE_SETS
 from hybridir.data.sources import LAREQA_BENCHMARKS
 from hybridir.errors import UserError
@@ -37,7 +38,8 @@ from hybridir.languages import split_language_list
 from hybridir.sampling.kinds import Strategy
 from hybridir.training.config import TrainConfig, build_config, read_yaml
 
-EXTRA_TESTS = (*NATIVE_SETS, "tatoeba")  # further test benchmarks a direction may list
+TATOEBA = "tatoeba"
+EXTRA_TESTS = (*NATIVE_SETS, TATOEBA)  # further test benchmarks a direction may list
 UNTRAINED = "untrained"  # baseline name for the grid's base model, before training
 FULL, STARVED, SOURCES = "full", "starved", "sources"
 # Set per cell by the grid, so the shared ``train`` settings must not hold them.
@@ -74,7 +76,9 @@ class Arm:
 
     @property
     def label(self) -> str:
-        return f"hybrid-a{self.alpha:g}" if self.sampling == "hybrid" else self.sampling
+        return (
+            f"{Strategy.HYBRID.value}-a{self.alpha:g}" if self.sampling == Strategy.HYBRID else self.sampling
+        )
 
 
 @dataclass(frozen=True)
@@ -96,29 +100,29 @@ class EvalOptions:
     """How every cell and baseline is evaluated (the same for all, so they are comparable)."""
 
     languages: str | None = None
-    context: str = "sentence"
+    context: str = ContextMode.SENTENCE.value
     batch_size: int = 64
     sample_fraction: float = 1.0  # < 1: a seeded sample of paragraphs of the test benchmark
     sample_seed: int = 0
-    precision: str = "auto"  # dense encoding: auto (bf16 where native) | bf16 | fp32
+    precision: str = Precision.AUTO.value  # dense encoding: auto (bf16 where native) | bf16 | fp32
 
     def tag(self, benchmark: str) -> str:
         """Folder name of an evaluation; it changes whenever the evaluated data would."""
         parts = [f"eval-{benchmark}"]
-        if self.context != "sentence":
+        if self.context != ContextMode.SENTENCE:
             parts.append(self.context)
         if self.languages:
             parts.append("+".join(split_language_list(self.languages) or []))
         if self.sample_fraction < 1.0:
             parts.append(f"sample{self.sample_fraction:g}s{self.sample_seed}")
-        if self.precision != "auto":
+        if self.precision != Precision.AUTO:
             parts.append(self.precision)
         return "-".join(parts)
 
     def extra_tag(self, benchmark: str) -> str:
         """Folder name of an extra test's evaluation (whole benchmark, all its languages)."""
-        paragraph = self.context != "sentence" and benchmark != "tatoeba"
-        return f"eval-{benchmark}" + ("-paragraph" if paragraph else "")
+        paragraph = self.context != ContextMode.SENTENCE and benchmark != TATOEBA
+        return f"eval-{benchmark}" + (f"-{ContextMode.PARAGRAPH.value}" if paragraph else "")
 
 
 @dataclass(frozen=True)
@@ -155,8 +159,8 @@ class ExperimentConfig:
     def arms(self) -> list[Arm]:
         arms: list[Arm] = []
         for strategy in self.strategies:
-            if strategy == "hybrid":
-                arms.extend(Arm("hybrid", float(alpha)) for alpha in self.alphas)
+            if strategy == Strategy.HYBRID:
+                arms.extend(Arm(Strategy.HYBRID.value, float(alpha)) for alpha in self.alphas)
             else:
                 arms.append(Arm(strategy))
         return arms

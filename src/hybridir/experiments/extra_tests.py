@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,9 +20,11 @@ from typing import Any
 import numpy as np
 
 from hybridir.core.files import read_text
+from hybridir.evaluation.tatoeba import FROM_ENGLISH, TO_ENGLISH
 from hybridir.experiments.archive import per_query_file
-from hybridir.experiments.config import Cell, ExperimentConfig, baseline_dir, cell_dir
-from hybridir.experiments.significance import holm, paired_randomization_test
+from hybridir.experiments.config import TATOEBA, Cell, ExperimentConfig, baseline_dir, cell_dir
+from hybridir.experiments.records import ARM, BASELINE, PairedTest, Stats
+from hybridir.experiments.significance import paired_randomization_test
 
 Units = dict[tuple, float]  # unit key -> its contribution to the metric
 
@@ -70,10 +72,10 @@ NATIVE_METRICS = (
 METRICS: dict[str, tuple[ExtraMetric, ...]] = {
     "cmrc2018": NATIVE_METRICS,
     "arcd": NATIVE_METRICS,
-    "tatoeba": (
+    TATOEBA: (
         ExtraMetric("accuracy", "accuracy (both directions)", _tatoeba(None)),
-        ExtraMetric("accuracy_to_en", "accuracy xx->en", _tatoeba("xx->en")),
-        ExtraMetric("accuracy_from_en", "accuracy en->xx", _tatoeba("en->xx")),
+        ExtraMetric("accuracy_to_en", f"accuracy {TO_ENGLISH}", _tatoeba(TO_ENGLISH)),
+        ExtraMetric("accuracy_from_en", f"accuracy {FROM_ENGLISH}", _tatoeba(FROM_ENGLISH)),
     ),
 }
 
@@ -90,23 +92,93 @@ def _seed_mean(units: list[Units]) -> Units:
     return {key: float(np.mean([u[key] for u in units])) for key in keys}
 
 
-def _stats(values: list[float]) -> dict[str, Any]:
-    return {
-        "mean": float(np.mean(values)),
-        "std": float(np.std(values, ddof=1)) if len(values) > 1 else None,
-        "values": values,
-    }
+@dataclass(frozen=True)
+class ExtraRow:
+    """One model's headline metric on an extra test benchmark, in one (direction, variant).
+
+    ``test``: the paired test against the reference arm (None for the reference itself, for a
+    baseline, and while the reference has no finished run).
+    """
+
+    direction: str
+    variant: str
+    benchmark: str
+    model: str
+    kind: str  # ARM or BASELINE
+    metric: ExtraMetric
+    stats: Stats
+    test: PairedTest | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        test = {} if self.test is None else self.test.to_json()
+        return {
+            "direction": self.direction,
+            "variant": self.variant,
+            "benchmark": self.benchmark,
+            "model": self.model,
+            "kind": self.kind,
+            "metric": self.metric.key,
+            "label": self.metric.label,
+            **self.stats.to_json(),
+            **test,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ExtraRow:
+        metric = next(m for m in METRICS[data["benchmark"]] if m.key == data["metric"])
+        test = PairedTest.from_json(data) if "p" in data else None
+        return cls(
+            data["direction"],
+            data["variant"],
+            data["benchmark"],
+            data["model"],
+            data["kind"],
+            metric,
+            Stats.from_json(data),
+            test,
+        )
 
 
-def extra_test_rows(experiment: ExperimentConfig, out: Path) -> list[dict[str, Any]]:
-    """One row per (direction, variant, benchmark, model, metric) with what has finished."""
-    rows: list[dict[str, Any]] = []
+def _arm_rows(
+    experiment: ExperimentConfig, runs: dict[str, list[list[dict[str, Any]]]], where: dict[str, str]
+) -> list[ExtraRow]:
+    """The arms' rows of one table, each arm but the reference tested against it (Holm per table)."""
+    reference = runs.get(experiment.reference)
     options = experiment.significance
+    rows: list[tuple[str, ExtraMetric, Stats, float | None]] = []
+    for metric in METRICS[where["benchmark"]]:
+        reference_units = _seed_mean([metric.contributions(r) for r in reference]) if reference else None
+        for label, found in runs.items():
+            units = [metric.contributions(r) for r in found]
+            p = None
+            if reference_units is not None and label != experiment.reference:
+                mean_units = _seed_mean(units)
+                keys = sorted(reference_units)
+                left = [mean_units.get(k, 0.0) for k in keys]
+                right = [reference_units[k] for k in keys]
+                p = paired_randomization_test(left, right, options.permutations, options.seed)
+            rows.append((label, metric, Stats.of([sum(u.values()) for u in units]), p))
+    tests = iter(PairedTest.family([(None, p) for *_, p in rows if p is not None], options.level))
+    return [
+        ExtraRow(
+            **where,
+            model=label,
+            kind=ARM,
+            metric=metric,
+            stats=stats,
+            test=None if p is None else next(tests),
+        )
+        for label, metric, stats, p in rows
+    ]
+
+
+def extra_test_rows(experiment: ExperimentConfig, out: Path) -> list[ExtraRow]:
+    """One row per (direction, variant, benchmark, model, metric) with what has finished."""
+    rows: list[ExtraRow] = []
     for direction in experiment.directions:
         for benchmark in direction.extra_tests:
             tag = experiment.eval.extra_tag(benchmark)
             for variant in experiment.variants:
-                block: list[dict[str, Any]] = []
                 runs: dict[str, list[list[dict[str, Any]]]] = {}
                 for arm in experiment.arms:
                     folders = [
@@ -115,78 +187,42 @@ def extra_test_rows(experiment: ExperimentConfig, out: Path) -> list[dict[str, A
                     found = [r for r in map(_records, folders) if r is not None]
                     if found:
                         runs[arm.label] = found
-                reference = runs.get(experiment.reference)
-                for metric in METRICS[benchmark]:
-                    base = {"direction": direction.label, "variant": variant, "benchmark": benchmark}
-                    reference_units = (
-                        _seed_mean([metric.contributions(r) for r in reference]) if reference else None
-                    )
-                    for label, found in runs.items():
-                        units = [metric.contributions(r) for r in found]
-                        row = {
-                            **base,
-                            "model": label,
-                            "kind": "arm",
-                            "metric": metric.key,
-                            "label": metric.label,
-                        }
-                        row.update(_stats([sum(u.values()) for u in units]))
-                        if reference_units is not None and label != experiment.reference:
-                            mean_units = _seed_mean(units)
-                            keys = sorted(reference_units)
-                            left = [mean_units.get(k, 0.0) for k in keys]
-                            right = [reference_units[k] for k in keys]
-                            row["p"] = paired_randomization_test(
-                                left, right, options.permutations, options.seed
-                            )
-                        block.append(row)
-                tested = [row for row in block if "p" in row]
-                for row, adjusted in zip(tested, holm([row["p"] for row in tested]), strict=True):
-                    row["p_holm"], row["significant"] = adjusted, adjusted < options.level
+                where = {"direction": direction.label, "variant": variant, "benchmark": benchmark}
+                rows += _arm_rows(experiment, runs, where)
                 for name in experiment.baselines:
                     records = _records(baseline_dir(out, name) / tag)
                     if records is None:
                         continue
                     for metric in METRICS[benchmark]:
-                        value = sum(metric.contributions(records).values())
-                        block.append(
-                            {
-                                "direction": direction.label,
-                                "variant": variant,
-                                "benchmark": benchmark,
-                                "model": name,
-                                "kind": "baseline",
-                                "metric": metric.key,
-                                "label": metric.label,
-                                **_stats([value]),
-                            }
-                        )
-                rows += block
+                        stats = Stats.of([sum(metric.contributions(records).values())])
+                        rows.append(ExtraRow(**where, model=name, kind=BASELINE, metric=metric, stats=stats))
     return rows
 
 
-def extra_test_tables(rows: list[dict[str, Any]], reference: str, mark: str) -> list[str]:
+def extra_test_tables(rows: list[ExtraRow], reference: str, mark: str) -> list[str]:
     """Markdown: one table per (direction, variant, benchmark), models as rows, metrics as columns."""
     lines: list[str] = []
-    blocks = list(dict.fromkeys((r["direction"], r["variant"], r["benchmark"]) for r in rows))
+    blocks = list(dict.fromkeys((r.direction, r.variant, r.benchmark) for r in rows))
     for direction, variant, benchmark in blocks:
         members = [
-            r
-            for r in rows
-            if (r["direction"], r["variant"], r["benchmark"]) == (direction, variant, benchmark)
+            r for r in rows if (r.direction, r.variant, r.benchmark) == (direction, variant, benchmark)
         ]
-        labels = list(dict.fromkeys(r["label"] for r in members))
+        metrics = list(dict.fromkeys(r.metric for r in members))
         lines += ["", f"### {direction}, {variant} data: {benchmark}", ""]
-        lines += ["| model | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
-        for model in dict.fromkeys(r["model"] for r in members):
+        lines += [
+            "| model | " + " | ".join(m.label for m in metrics) + " |",
+            "|---|" + "---:|" * len(metrics),
+        ]
+        for model in dict.fromkeys(r.model for r in members):
             cells = []
-            for label in labels:
-                row = next((r for r in members if r["model"] == model and r["label"] == label), None)
+            for metric in metrics:
+                row = next((r for r in members if r.model == model and r.metric == metric), None)
                 if row is None:
                     cells.append("")
                     continue
-                text = f"{row['mean']:.3f}" + (f" ± {row['std']:.3f}" if row.get("std") is not None else "")
-                cells.append(text + (f" {mark}" if row.get("significant") else ""))
+                stats = row.stats
+                text = f"{stats.mean:.3f}" + (f" ± {stats.std:.3f}" if stats.std is not None else "")
+                cells.append(text + (f" {mark}" if row.test and row.test.significant else ""))
             name = f"**{model}**" if model == reference else model
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return lines

@@ -3,30 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from hybridir.core.files import atomic_write, write_json
-from hybridir.evaluation.catalogue import MAP_METRICS, METRIC_BY_KEY, METRICS
-from hybridir.experiments.aggregate import Summary, summarize
+from hybridir.evaluation.catalogue import MAP_METRICS, METRICS, Metric
+from hybridir.experiments.aggregate import summarize
 from hybridir.experiments.config import ExperimentConfig
 from hybridir.experiments.extra_tests import extra_test_tables
 from hybridir.experiments.figures import write_figures
+from hybridir.experiments.records import BASELINE, DeltaRow, PairedTest, Stats
+from hybridir.experiments.status import EVAL, TRAIN
+from hybridir.experiments.summary import Summary
 
 MARK = "†"
 
 
-def _number(value: float | None, key: str) -> str:
+def _number(value: float | None, metric: Metric) -> str:
     if value is None:
         return "n/a"
-    return f"{value:.{METRIC_BY_KEY[key].digits}f}"
+    return f"{value:.{metric.digits}f}"
 
 
-def _cell(stats: dict[str, Any], test: dict[str, Any] | None, key: str) -> str:
-    text = _number(stats["mean"], key)
-    if stats["std"] is not None:
-        text += f" ± {_number(stats['std'], key)}"
-    if test and test.get("significant"):
+def _cell(stats: Stats, test: PairedTest | None, metric: Metric) -> str:
+    text = _number(stats.mean, metric)
+    if stats.std is not None:
+        text += f" ± {_number(stats.std, metric)}"
+    if test and test.significant:
         text += f" {MARK}"
     return text
 
@@ -40,14 +43,10 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 def _main_tables(summary: Summary, reference: str) -> list[str]:
     lines: list[str] = []
     header = ["model", "seeds", *(spec.label for spec in METRICS)]
-    blocks = list(dict.fromkeys((r["direction"], r["variant"], r["subset"]) for r in summary.rows))
+    blocks = list(dict.fromkeys((r.direction, r.variant, r.subset) for r in summary.rows))
     for direction, variant, subset in blocks:
-        rows = [
-            r
-            for r in summary.rows
-            if (r["direction"], r["variant"], r["subset"]) == (direction, variant, subset)
-        ]
-        languages = rows[0]["languages"]
+        rows = [r for r in summary.rows if (r.direction, r.variant, r.subset) == (direction, variant, subset)]
+        languages = rows[0].languages
         scope = (
             "all query languages"
             if languages is None
@@ -56,11 +55,11 @@ def _main_tables(summary: Summary, reference: str) -> list[str]:
         lines += ["", f"### {direction}, {variant} data: {scope}", ""]
         body = []
         for row in rows:
-            name = f"{row['model']} (zero-shot)" if row["kind"] == "baseline" else row["model"]
-            if row["model"] == reference:
+            name = f"{row.model} (zero-shot)" if row.kind == BASELINE else row.model
+            if row.model == reference:
                 name = f"**{name}** (reference)"
-            cells = [_cell(row["metrics"][s.key], row["tests"].get(s.key), s.key) for s in METRICS]
-            body.append([name, str(len(row["seeds"])) if row["seeds"] else "-", *cells])
+            cells = [_cell(row.metrics[metric], row.tests.get(metric), metric) for metric in METRICS]
+            body.append([name, str(len(row.seeds)) if row.seeds else "-", *cells])
         lines += _table(header, body)
     return lines
 
@@ -95,7 +94,7 @@ def _sources_table(summary: Summary, sources: list) -> list[str]:
     return [*lines, "", *_delta_table(summary.added_sources)]
 
 
-def _delta_table(rows: list[dict]) -> list[str]:
+def _delta_table(rows: list[DeltaRow]) -> list[str]:
     header = [
         "direction",
         "model",
@@ -103,22 +102,21 @@ def _delta_table(rows: list[dict]) -> list[str]:
         *(f"{metric.label}: full, Δ" for metric in MAP_METRICS),
     ]
     body = []
-    keys = list(dict.fromkeys((r["direction"], r["model"], r["languages"]) for r in rows))
+    keys = list(dict.fromkeys((r.direction, r.model, r.languages) for r in rows))
     for direction, model, languages in keys:
         cells = []
-        for key in (metric.key for metric in MAP_METRICS):
+        for metric in MAP_METRICS:
             row = next(
                 r
                 for r in rows
-                if (r["direction"], r["model"], r["languages"], r["metric"])
-                == (direction, model, languages, key)
+                if (r.direction, r.model, r.languages, r.metric) == (direction, model, languages, metric)
             )
-            delta = "n/a" if row["delta_mean"] is None else f"{row['delta_mean']:+.3f}"
-            if row["delta_std"] is not None:
-                delta += f" ± {row['delta_std']:.3f}"
-            if row["significant"]:
+            delta = "n/a" if row.delta_mean is None else f"{row.delta_mean:+.3f}"
+            if row.delta_std is not None:
+                delta += f" ± {row.delta_std:.3f}"
+            if row.test.significant:
                 delta += f" {MARK}"
-            cells.append(f"{_number(row['full'], key)}, {delta}")
+            cells.append(f"{_number(row.full, metric)}, {delta}")
         body.append([direction, model, languages, *cells])
     return _table(header, body)
 
@@ -142,21 +140,20 @@ def _data_lines(summary: Summary) -> list[str]:
 def _cost_lines(summary: Summary) -> list[str]:
     cost = summary.cost
     lines = ["", "## Cost (measured, from cells.jsonl)", ""]
-    for stage in ("train", "eval"):
-        entry = cost.get(stage, {})
-        if entry.get("cells"):
-            hours = entry["total_s"] / 3600
+    for stage, entry in ((TRAIN, cost.train), (EVAL, cost.eval)):
+        if entry.cells:
+            hours = entry.total_s / 3600
             lines.append(
-                f"- {stage}: {entry['mean_s']:.0f} s per cell (cells: {entry['cells']}), {hours:.2f} h in all"
+                f"- {stage}: {entry.mean_s:.0f} s per cell (cells: {entry.cells}), {hours:.2f} h in all"
             )
-    if cost.get("baselines_total_s"):
-        lines.append(f"- zero-shot baselines: {cost['baselines_total_s'] / 60:.1f} min in all")
-    if cost.get("total_s"):
-        lines.append(f"- every stage together: {cost['total_s'] / 3600:.2f} h")
+    if cost.baselines_total_s:
+        lines.append(f"- zero-shot baselines: {cost.baselines_total_s / 60:.1f} min in all")
+    if cost.total_s:
+        lines.append(f"- every stage together: {cost.total_s / 3600:.2f} h")
     return lines if len(lines) > 3 else []
 
 
-def render_report(summary: Summary, experiment: ExperimentConfig, figures: Sequence[str]) -> str:
+def render_report(summary: Summary, experiment: ExperimentConfig) -> str:
     """report.md: settings, progress, tables with significance marks, imbalance, data, cost, figures."""
     train = experiment.train
     options, significance = experiment.eval, experiment.significance
@@ -171,8 +168,8 @@ def render_report(summary: Summary, experiment: ExperimentConfig, figures: Seque
     lines = [
         f"# Experiment: {experiment.name}",
         "",
-        f"- Cells: {progress['finished']} of {progress['cells']} evaluated"
-        + (f"; missing: {', '.join(progress['missing'])}" if progress["missing"] else ""),
+        f"- Cells: {progress.finished} of {progress.cells} evaluated"
+        + (f"; missing: {', '.join(progress.missing)}" if progress.missing else ""),
         f"- Arms: {', '.join(arm.label for arm in experiment.arms)}; "
         f"seeds: {', '.join(map(str, experiment.seeds))}; "
         f"directions: {', '.join(d.label for d in experiment.directions)}",
@@ -196,8 +193,8 @@ def render_report(summary: Summary, experiment: ExperimentConfig, figures: Seque
     lines += _sources_table(summary, experiment.extra_sources)
     lines += _data_lines(summary)
     lines += _cost_lines(summary)
-    if figures:
-        lines += ["", "## Figures", ""] + [f"![{Path(f).stem}]({f})" for f in figures]
+    if summary.figures:
+        lines += ["", "## Figures", ""] + [f"![{Path(f).stem}]({f})" for f in summary.figures]
     return "\n".join(lines) + "\n"
 
 
@@ -206,9 +203,8 @@ def write_outputs(experiment: ExperimentConfig, out: Path) -> Path:
     summary = summarize(experiment, out)
     drawn = summary.rows or summary.extra_tests
     figures = write_figures(summary, out / "figures", experiment.reference) if drawn else []
-    relative = [str(path.relative_to(out)) for path in figures]
-    payload = {**summary.to_json(), "figures": relative}
-    write_json(out / "summary.json", payload)
+    summary = replace(summary, figures=[str(path.relative_to(out)) for path in figures])
+    write_json(out / "summary.json", summary.to_json())
     report = out / "report.md"
-    atomic_write(report, render_report(summary, experiment, relative))
+    atomic_write(report, render_report(summary, experiment))
     return report

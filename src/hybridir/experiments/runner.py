@@ -21,13 +21,10 @@ refused rather than silently reused.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -49,6 +46,7 @@ from hybridir.experiments.config import (
     write_experiment,
 )
 from hybridir.experiments.report import write_outputs
+from hybridir.experiments.status import TRAIN, Status, StatusLog, baseline_cell, eval_stage
 from hybridir.experiments.subsets import evaluation_data, training_data
 from hybridir.training.checkpoints import resumable
 from hybridir.training.config import RESUME_FREE_FIELDS, TrainConfig
@@ -59,25 +57,6 @@ Log = Callable[[str], None]
 
 def _print(line: str) -> None:
     print(line, flush=True)
-
-
-@dataclass
-class StatusLog:
-    """Appends one JSON line per stage to ``cells.jsonl`` (the grid's history across runs)."""
-
-    path: Path
-
-    def write(self, cell: str, stage: str, status: str, seconds: float = 0.0, **extra: Any) -> None:
-        record = {
-            "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "cell": cell,
-            "stage": stage,
-            "status": status,
-            "seconds": round(seconds, 1),
-            **extra,
-        }
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record) + "\n")
 
 
 def _first_difference(saved: dict[str, Any], config: TrainConfig) -> str | None:
@@ -163,22 +142,24 @@ def _reuse_cell(
     return None
 
 
-def _train_cell(config: TrainConfig, train_dir: Path, keep_checkpoints: bool, evaluated: bool) -> str:
+def _train_cell(config: TrainConfig, train_dir: Path, keep_checkpoints: bool, evaluated: bool) -> Status:
     """Train, resume or skip one cell (trained, or ``evaluated`` on every test); return what happened."""
     if (train_dir / "model").is_dir() or evaluated:
-        return "skipped"
+        return Status.SKIPPED
     checkpoints = train_dir / "checkpoints"
     config.resume = resumable(train_dir)
     run_training(config)
     if not keep_checkpoints:
         shutil.rmtree(checkpoints, ignore_errors=True)
-    return "resumed" if config.resume else "done"
+    return Status.RESUMED if config.resume else Status.DONE
 
 
-def _evaluate(model: str, benchmark: str, out: Path, experiment: ExperimentConfig, data: Path | None) -> str:
+def _evaluate(
+    model: str, benchmark: str, out: Path, experiment: ExperimentConfig, data: Path | None
+) -> Status:
     """Evaluate ``model`` on ``benchmark`` into ``out`` unless its metrics.json exists."""
     if (out / "metrics.json").is_file():
-        return "skipped"
+        return Status.SKIPPED
     run_lareqa_eval(
         _eval_config(
             model,
@@ -189,15 +170,15 @@ def _evaluate(model: str, benchmark: str, out: Path, experiment: ExperimentConfi
             languages=experiment.eval.languages,
         )
     )
-    return "done"
+    return Status.DONE
 
 
-def _evaluate_extra(model: str, benchmark: str, out: Path, experiment: ExperimentConfig) -> str:
+def _evaluate_extra(model: str, benchmark: str, out: Path, experiment: ExperimentConfig) -> Status:
     """Evaluate ``model`` on an extra test benchmark (whole, all languages) unless done."""
     if (out / "metrics.json").is_file():
-        return "skipped"
+        return Status.SKIPPED
     run_eval(_eval_config(model, benchmark, out, experiment))
-    return "done"
+    return Status.DONE
 
 
 def _eval_config(
@@ -216,13 +197,13 @@ def _eval_config(
     )
 
 
-def _stage(status: StatusLog, cell: str, stage: str, work: Callable[[], str], log: Log) -> str:
+def _stage(status: StatusLog, cell: str, stage: str, work: Callable[[], Status], log: Log) -> Status:
     """Run one stage, log its outcome; a failure is logged, then stops the grid."""
     started = time.perf_counter()
     try:
         outcome = work()
     except BaseException as exc:
-        status.write(cell, stage, "failed", time.perf_counter() - started, error=str(exc)[:500])
+        status.write(cell, stage, Status.FAILED, time.perf_counter() - started, error=str(exc)[:500])
         if isinstance(exc, UserError):
             raise UserError(
                 f"{cell} ({stage}): {exc}. Rerun the same `hybridir experiment` command to continue the grid"
@@ -249,7 +230,7 @@ def _prepare_data(experiment: ExperimentConfig, out: Path) -> dict[tuple[str, st
                 languages=experiment.train.get("languages"),
                 context=str(experiment.train.get("context", TrainConfig.context)),
                 seed=experiment.data_seed,
-                fractions=experiment.train_fraction_by_language if variant != "full" else {},
+                fractions=experiment.train_fraction_by_language if variant != FULL else {},
             )
     return paths
 
@@ -284,14 +265,14 @@ def run_grid(
             log(f"baseline {name} on {test}")
             model = experiment.baseline_model(name)
             evaluate = partial(_evaluate, model, test, folder, experiment, eval_data[test])
-            _stage(status, f"baseline:{name}", f"eval:{test}", evaluate, log)
+            _stage(status, baseline_cell(name), eval_stage(test), evaluate, log)
     extras = list(dict.fromkeys(t for d in experiment.directions for t in d.extra_tests))
     for extra in extras:
         for name in experiment.baselines:
             folder = baseline_dir(out, name) / experiment.eval.extra_tag(extra)
             log(f"baseline {name} on {extra}")
             evaluate = partial(_evaluate_extra, experiment.baseline_model(name), extra, folder, experiment)
-            _stage(status, f"baseline:{name}", f"eval:{extra}", evaluate, log)
+            _stage(status, baseline_cell(name), eval_stage(extra), evaluate, log)
     cells = experiment.cells()
     started, ran = time.perf_counter(), 0
     for index, cell in enumerate(cells, 1):
@@ -303,7 +284,7 @@ def run_grid(
         config = cell_train_config(experiment, cell, data[(cell.direction.train, cell.variant)], train_dir)
         source = _reuse_cell(cell, config, folder, eval_tags, [Path(r) for r in reuse])
         if source is not None:
-            status.write(cell.id, "train", "reused", source=str(source))
+            status.write(cell.id, TRAIN, Status.REUSED, source=str(source))
             log(f"[{index}/{len(cells)}] {cell.id}: reused from {source}")
         _check_same_settings(train_dir, config, cell)
         left = ""
@@ -313,14 +294,14 @@ def run_grid(
         log(f"[{index}/{len(cells)}] {cell.id}{left}")
         evaluated = _evaluated([folder / tag for tag in eval_tags])
         train = partial(_train_cell, config, train_dir, experiment.keep_checkpoints, evaluated)
-        trained = _stage(status, cell.id, "train", train, log)
+        trained = _stage(status, cell.id, TRAIN, train, log)
         evaluate = partial(_evaluate, str(train_dir), test, folder / eval_tag, experiment, eval_data[test])
-        outcomes = [trained, _stage(status, cell.id, f"eval:{test}", evaluate, log)]
+        outcomes = [trained, _stage(status, cell.id, eval_stage(test), evaluate, log)]
         for extra in cell.direction.extra_tests:
             extra_folder = folder / experiment.eval.extra_tag(extra)
             evaluate = partial(_evaluate_extra, str(train_dir), extra, extra_folder, experiment)
-            outcomes.append(_stage(status, cell.id, f"eval:{extra}", evaluate, log))
-        ran += any(outcome != "skipped" for outcome in outcomes)
+            outcomes.append(_stage(status, cell.id, eval_stage(extra), evaluate, log))
+        ran += any(outcome != Status.SKIPPED for outcome in outcomes)
         if archive is not None:
             archive_grid(out, archive)
 

@@ -13,7 +13,7 @@ import json
 import random
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from hybridir.core.files import atomic_folder, write_json
 from hybridir.core.unionfind import UnionFind
@@ -47,6 +47,21 @@ def _digest(settings: Mapping[str, Any]) -> str:
     return hashlib.sha1(json.dumps(settings, sort_keys=True).encode("utf-8")).hexdigest()[:8]
 
 
+class DataManifest(TypedDict):
+    """The manifest beside a grid's training file (JSON): its settings and examples per language."""
+
+    benchmark: str
+    variant: str
+    languages: str | None
+    context: str
+    seed: int
+    fractions: dict[str, float]
+    corpus_languages: list[str]
+    examples: int
+    full_counts: dict[str, int]  # examples per language before starving
+    counts: dict[str, int]  # and after
+
+
 def training_data(
     root: Path,
     benchmark: str,
@@ -56,7 +71,7 @@ def training_data(
     context: str,
     seed: int,
     fractions: Mapping[str, float],
-) -> tuple[Path, dict[str, Any]]:
+) -> tuple[Path, DataManifest]:
     """Write (once) the training file of a variant; return its path and its manifest.
 
     The manifest (also written beside the file) holds the settings, the languages and the
@@ -83,7 +98,7 @@ def training_data(
         )
     reduced = starve_languages(corpus, fractions, seed)
     write_jsonl(reduced, path)
-    manifest = {
+    manifest: DataManifest = {
         **settings,
         "corpus_languages": list(corpus.languages),
         "examples": len(reduced),
