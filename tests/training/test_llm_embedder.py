@@ -17,7 +17,7 @@ from hybridir.models.registry import load_scorer
 from hybridir.training.config import TrainConfig
 from hybridir.training.model_loading import append_eos, is_decoder_only, load_model, merge_lora
 from hybridir.training.run import run_training
-from tests.helpers import TOKENIZER_FILE
+from tests.helpers import xlmr_tokenizer
 from tests.training.tiny_models import build_tiny_decoder
 
 INSTRUCTION = "Instruct: retrieve the answer\nQuery: "
@@ -34,8 +34,10 @@ def test_decoder_detection(decoder: Path) -> None:
 
 
 def test_append_eos_keeps_a_bos_and_survives_a_reload(tmp_path: Path) -> None:
-    backend = Tokenizer.from_file(str(TOKENIZER_FILE))  # a Llama-like BOS-only template
-    backend.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", 0)])
+    backend = Tokenizer.from_str(xlmr_tokenizer().backend_tokenizer.to_str())  # a copy, made Llama-like:
+    backend.post_processor = processors.TemplateProcessing(
+        single="<s> $A", special_tokens=[("<s>", 0)]
+    )  # BOS only
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, bos_token="<s>", eos_token="</s>")
     plain = tokenizer("hello world")["input_ids"]
     append_eos(tokenizer)

