@@ -315,3 +315,12 @@ def test_siblings_change_the_capacity_checks() -> None:
     keys += [frozenset({("p", 10 + i)}) for i in range(30)]
     with pytest.raises(UserError, match=r"de \(10 examples that share no paragraph or passage \(of 30\)\)"):
         BatchPlanner(languages, 11, Strategy.X_X_MONO, conflict_keys=keys)
+
+
+def test_planned_items_name_their_fields_and_stay_tuples() -> None:
+    batch = BatchPlanner(_corpus(), 4, Strategy.X_Y, seed=1).plan_epoch(0)[0]
+    item = batch.items[0]
+    index, question, passage = item
+    assert (item.example, item.question_language, item.passage_language) == (index, question, passage)
+    assert item == (index, question, passage) and hash(item) == hash((index, question, passage))
+    assert question != passage

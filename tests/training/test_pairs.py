@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hybridir.data.parallel import ParallelCorpus, ParallelExample, ParallelText
 from hybridir.data.training_sources import SourceKind, TrainingSource
 from hybridir.errors import UserError
-from hybridir.sampling.batch_sampler import ParallelBatchSampler
+from hybridir.sampling.batch_sampler import PlannedBatchSampler
 from hybridir.sampling.planner import BatchPlanner, Strategy
 from hybridir.training.pairs import build_pair_table, plan_sources
 
@@ -74,7 +74,7 @@ def test_no_two_ranks_slices_hold_false_negatives(
             [TrainingSource("t", SourceKind.PARALLEL_QA, ParallelCorpus(examples))], table))  # fmt: skip
     except UserError:
         return
-    sampler = ParallelBatchSampler.factory(planner, table.row_index, world_size=2)(
+    sampler = PlannedBatchSampler.factory(planner, table.row_index, world_size=2)(
         list(range(len(table.dataset))), 4, False, None, torch.Generator(), 0
     )
     positives, negatives = table.dataset["positive"], table.dataset["negative"]

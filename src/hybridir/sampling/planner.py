@@ -100,7 +100,7 @@ class _EpochDraw:
         language = self._choosers[pools.position].choose(pools.languages, float(self._rng.random()))
         indices = self._take(pools, f"lang:{language}", pools.language_pools[language])
         return PlannedBatch(
-            BatchKind.X_X_MONO, tuple((i, language, language) for i in indices), pools.position
+            BatchKind.X_X_MONO, tuple(Item(i, language, language) for i in indices), pools.position
         )
 
     def _same_language_pairs(self, pools: SourcePools) -> PlannedBatch:
@@ -110,7 +110,7 @@ class _EpochDraw:
         items = []
         for i, u in zip(indices, draws, strict=True):
             language = chooser.choose(self._planner.sorted_languages(i), u)
-            items.append((i, language, language))
+            items.append(Item(i, language, language))
         return PlannedBatch(BatchKind.X_X, tuple(items), pools.position)
 
     def _cross(self, pools: SourcePools) -> PlannedBatch:
@@ -122,7 +122,7 @@ class _EpochDraw:
             languages = self._planner.sorted_languages(i)
             question = chooser.choose(languages, u_question)
             others = tuple(lang for lang in languages if lang != question)
-            items.append((i, question, chooser.choose(others, u_passage)))
+            items.append(Item(i, question, chooser.choose(others, u_passage)))
         return PlannedBatch(BatchKind.X_Y, tuple(items), pools.position)
 
 

@@ -109,7 +109,7 @@ def build_pair_table(
             keys: set[Hashable] = {("p", paragraph) for paragraph in example.paragraphs}
             keys.update(("t", text.positive) for text in example.texts.values())
             for q_lang, p_lang in _pairs_for(sorted(example.texts), strategy, source.kind):
-                row_index[(offset + index, q_lang, p_lang)] = len(columns["anchor"])
+                row_index[Item(offset + index, q_lang, p_lang)] = len(columns["anchor"])
                 passage = example.texts[p_lang]
                 columns["anchor"].append(example.texts[q_lang].question)
                 columns["positive"].append(passage.positive)
