@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hybridir.data.parallel import read_jsonl
+from hybridir.data.examples import read_jsonl
 from hybridir.data.readers import load_training_corpus
 from hybridir.errors import UserError
 from hybridir.translate import FILTERS, TranslateConfig, run_translate

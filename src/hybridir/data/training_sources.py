@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from hybridir.data.bitext import read_bitext
+from hybridir.data.examples import TrainingCorpus, split_by_group
 from hybridir.data.lareqa import available_languages
 from hybridir.data.native_training import read_native_qa
-from hybridir.data.parallel import ParallelCorpus, split_by_group
 from hybridir.data.readers import load_training_corpus
 from hybridir.data.sources import SOURCES
 from hybridir.errors import UserError
@@ -85,7 +85,7 @@ class TrainingSource:
 
     name: str
     kind: SourceKind
-    corpus: ParallelCorpus
+    corpus: TrainingCorpus
     weight: float = 1.0
     notes: list[str] = field(default_factory=list)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from hybridir.data.context import ContextMode
-from hybridir.data.parallel import ParallelCorpus, ParallelExample, split_by_group, write_jsonl
+from hybridir.data.examples import TrainingCorpus, TrainingExample, split_by_group, write_jsonl
 from hybridir.data.readers import load_training_corpus
 from hybridir.errors import UserError
 from hybridir.mining.report import mining_report, write_mining_report
@@ -65,7 +65,7 @@ def run_mining(config: MineConfig) -> dict[str, Any]:
         show_progress=config.show_progress,
     )
     position = {id(example): index for index, example in enumerate(corpus.examples)}
-    examples: list[ParallelExample] = list(corpus.examples)
+    examples: list[TrainingExample] = list(corpus.examples)
     records: list[MinedText] = []
     for part in (train, validation):
         if not part.examples:
@@ -74,7 +74,7 @@ def run_mining(config: MineConfig) -> dict[str, Any]:
         for original, new in zip(part.examples, mined.examples, strict=True):
             examples[position[id(original)]] = new
         records += found
-    write_jsonl(ParallelCorpus(examples, corpus.languages), out)
+    write_jsonl(TrainingCorpus(examples, corpus.languages), out)
     report = mining_report(
         records,
         {

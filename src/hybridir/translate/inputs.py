@@ -18,8 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from hybridir.data.examples import read_jsonl
 from hybridir.data.lareqa import answer_sentence_index
-from hybridir.data.parallel import read_jsonl
 from hybridir.data.segment import sentence_spans, split_sentences
 from hybridir.errors import UserError
 

@@ -3,7 +3,7 @@
 Steps: read the input (:mod:`.inputs`); keep the first ``limit`` examples and this shard's share
 of them; look every question and passage sentence up in the cache (:mod:`.cache`) per target
 language and translate only what is missing (:mod:`.engine`), committing after each batch;
-assemble one :class:`~hybridir.data.parallel.ParallelExample` per question id, the source
+assemble one :class:`~hybridir.data.examples.TrainingExample` per question id, the source
 language included, dropping a language of an example when a filter (:mod:`.filters`) rejects its
 question or positive; write ``train.jsonl`` and ``translate_report.json``/``.md``.
 
@@ -29,7 +29,7 @@ from typing import Any
 from hybridir.core.paths import cache_dir
 from hybridir.core.settings import choice_list
 from hybridir.data.context import ContextMode
-from hybridir.data.parallel import ParallelExample, ParallelText, read_jsonl, write_jsonl
+from hybridir.data.examples import TrainingExample, TrainingText, read_jsonl, write_jsonl
 from hybridir.errors import UserError
 from hybridir.languages import check_language_code, split_language_list
 from hybridir.translate.cache import Translation, TranslationCache
@@ -146,7 +146,7 @@ class _Assembler:
 
     def side(
         self, ex: SourceExample, lang: str, translations: Mapping[str, Translation] | None
-    ) -> ParallelText | None:
+    ) -> TrainingText | None:
         """``lang``'s texts for ``ex``, or None if rejected (``translations`` None: the source language)."""
         source_language = self.config.source_language
 
@@ -185,13 +185,13 @@ class _Assembler:
                 paragraph = out(ex.passage).text
                 positive = f"{positive} {paragraph}"
                 negatives = [f"{n} {paragraph}" for n in negatives]
-        return ParallelText(out([ex.question]).text, positive, tuple(negatives))
+        return TrainingText(out([ex.question]).text, positive, tuple(negatives))
 
     def example(
         self, ex: SourceExample, targets: list[str], found: dict[str, dict[str, Translation]]
-    ) -> ParallelExample | None:
+    ) -> TrainingExample | None:
         """The parallel example of ``ex``, or None when every translation was rejected."""
-        texts: dict[str, ParallelText] = {}
+        texts: dict[str, TrainingText] = {}
         for lang in targets:
             stats = self.report["languages"][lang]
             side = self.side(ex, lang, found[lang])
@@ -206,7 +206,7 @@ class _Assembler:
         source_side = self.side(ex, self.config.source_language, None)
         assert source_side is not None  # the source language is never filtered
         paragraphs = (ex.paragraph,) if ex.paragraph else ()
-        return ParallelExample(
+        return TrainingExample(
             ex.id, ex.group, {self.config.source_language: source_side, **texts}, paragraphs
         )
 
@@ -241,7 +241,7 @@ def _merge_if_complete(out: Path, fingerprint: dict[str, Any], position: dict[st
             f"the shard reports in {out} come from runs with different settings: "
             "rerun every shard with the same flags, or use a fresh --out"
         )
-    examples: list[ParallelExample] = []
+    examples: list[TrainingExample] = []
     for name in names:
         path = out / f"train.{name}.jsonl"
         if path.stat().st_size:
