@@ -85,8 +85,8 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
 
 def _run_train(args: argparse.Namespace) -> None:
     from hybridir.core.settings import given
+    from hybridir.drivers.train import run_training
     from hybridir.training.config import TrainConfig, build_config, read_yaml
-    from hybridir.training.run import run_training
 
     overrides = given(args, TrainConfig)
     if "train" in overrides and len(overrides["train"]) == 1:

@@ -1,4 +1,4 @@
-"""The MIRACL evaluation driver: model + topics + corpus -> top-100 runs -> metrics.json, report.md.
+"""The MIRACL evaluation driver: model + topics + corpus -> top-100 TREC runs -> metrics.json, report.md.
 
 Per language: dense models encode the corpus into resumable disk shards (cached per model
 and language) and retrieve through FAISS; BM25 (or any scorer without vectors) ranks from

@@ -33,6 +33,7 @@ from typing import Any
 import yaml
 
 from hybridir.drivers.evaluate import EvalConfig, run_eval, run_lareqa_eval
+from hybridir.drivers.train import run_training
 from hybridir.errors import UserError
 from hybridir.experiments.config import (
     FULL,
@@ -49,7 +50,6 @@ from hybridir.experiments.report import write_outputs
 from hybridir.experiments.subsets import evaluation_data, training_data
 from hybridir.training.checkpoints import resumable
 from hybridir.training.config import RESUME_FREE_FIELDS, TrainConfig
-from hybridir.training.run import run_training
 
 Log = Callable[[str], None]
 

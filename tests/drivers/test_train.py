@@ -14,11 +14,12 @@ import torch
 from safetensors.torch import load_file
 from sentence_transformers import SentenceTransformer
 
+from hybridir.drivers.train import run_training
 from hybridir.errors import UserError
 from hybridir.training.config import TrainConfig
-from hybridir.training.run import run_training
 from hybridir.training.trainer import HybridBatchTrainer
 from tests.helpers import build_tiny_model
+from tests.training.conftest import _one_torch_thread  # noqa: F401  (autouse: one thread, as in tests/training)
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +129,7 @@ _KILLED_WHILE_SAVING = """
 import json, os, signal, sys
 import torch
 from hybridir.training.config import TrainConfig
-from hybridir.training.run import run_training
+from hybridir.drivers.train import run_training
 from hybridir.training.trainer import HybridBatchTrainer
 
 torch.set_num_threads(1)
