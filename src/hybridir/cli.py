@@ -200,20 +200,28 @@ def _run_translate(args: argparse.Namespace) -> None:
 
 
 def _add_mine(sub: argparse._SubParsersAction) -> None:
-    from hybridir.core.settings import help_of
-    from hybridir.drivers.mine import add_mine_arguments
-    from hybridir.training.config import TrainConfig
+    from hybridir.core.settings import add_arguments
+    from hybridir.drivers.mine import MineConfig
+    from hybridir.mining.settings import MiningSettings
 
     p = sub.add_parser("mine", help="mine hard negatives (dense model or BM25) into a parallel JSONL file")
-    p.add_argument("--train", required=True, help=help_of(TrainConfig, "train"))
-    add_mine_arguments(p)
+    add_arguments(p, MineConfig)
+    add_arguments(p.add_argument_group("mining"), MiningSettings)
     p.set_defaults(func=_run_mine)
 
 
 def _run_mine(args: argparse.Namespace) -> None:
-    from hybridir.drivers.mine import mine_from_arguments
+    from hybridir.core.settings import given
+    from hybridir.drivers.mine import MineConfig, report_paths, run_mining
+    from hybridir.mining.settings import MiningSettings
 
-    print(mine_from_arguments(args))
+    config = MineConfig(**given(args, MineConfig), settings=MiningSettings(**given(args, MiningSettings)))
+    total = run_mining(config)["total"]
+    print(
+        f"mined {total['negatives']} negatives for {total['with_negatives']} of {total['texts']} texts "
+        f"({total['without_negatives']} got none); wrote {config.out}"
+    )
+    print(f"report: {report_paths(Path(config.out))[1]}")
 
 
 def _add_merge(sub: argparse._SubParsersAction) -> None:
