@@ -17,6 +17,7 @@ from hybridir.errors import UserError
 
 if TYPE_CHECKING:
     from hybridir.drivers.evaluate import EvalConfig
+    from hybridir.translate.pipeline import TranslateConfig
 
 
 def _add_eval(sub: argparse._SubParsersAction) -> None:
@@ -186,17 +187,46 @@ def _run_prepare(args: argparse.Namespace) -> None:
 
 
 def _add_translate(sub: argparse._SubParsersAction) -> None:
-    from hybridir.translate.cli_args import add_translate_arguments
+    from hybridir.core.settings import add_arguments
+    from hybridir.translate.filters import FILTERS
+    from hybridir.translate.pipeline import TranslateConfig
 
     p = sub.add_parser("translate", help="machine-translate English QA data into parallel training data")
-    add_translate_arguments(p)
+    add_arguments(p, TranslateConfig)
+    for name in FILTERS:  # shorthands for removing one filter from --filters
+        p.add_argument(
+            f"--no-filter-{name.replace('_', '-')}", action="store_true", help=f"turn off the {name} filter"
+        )
     p.set_defaults(func=_run_translate)
 
 
-def _run_translate(args: argparse.Namespace) -> None:
-    from hybridir.translate.cli_args import run_from_arguments
+def _translate_config(args: argparse.Namespace) -> TranslateConfig:
+    """A :class:`TranslateConfig` from parsed flags (``--no-filter-*`` removes from ``--filters``)."""
+    from hybridir.core.settings import given
+    from hybridir.translate.filters import FILTERS
+    from hybridir.translate.pipeline import TranslateConfig
 
-    print(run_from_arguments(args))
+    config = TranslateConfig(**given(args, TranslateConfig))
+    off = {name for name in FILTERS if getattr(args, f"no_filter_{name}")}
+    config.filters = [name for name in config.filter_names() if name not in off]
+    return config
+
+
+def _run_translate(args: argparse.Namespace) -> None:
+    from hybridir.translate.pipeline import run_translate
+    from hybridir.translate.report import read_report
+
+    config = _translate_config(args)
+    path = run_translate(config)
+    if path.name != "train.jsonl":
+        print(f"wrote {path}; train.jsonl is merged when the last of the {config.num_shards} shards finishes")
+        return
+    report = read_report(Path(config.out) / "translate_report.json")
+    kept = ", ".join(f"{lang} {s['examples_kept']}" for lang, s in report["languages"].items())
+    print(
+        f"wrote {path}: {report['examples_out']} of {report['examples_in']} questions (kept per language: "
+        f"{kept}); report in {Path(config.out) / 'translate_report.md'}"
+    )
 
 
 def _add_mine(sub: argparse._SubParsersAction) -> None:
