@@ -255,19 +255,21 @@ def _run_mine(args: argparse.Namespace) -> None:
 
 
 def _add_merge(sub: argparse._SubParsersAction) -> None:
-    from hybridir.drivers.merge import add_merge_arguments
+    from hybridir.core.settings import add_arguments
+    from hybridir.drivers.merge import MergeConfig
 
     p = sub.add_parser(
         "merge", help="WiSE-FT interpolation with the zero-shot model, or checkpoint averaging"
     )
-    add_merge_arguments(p)
+    add_arguments(p, MergeConfig)
     p.set_defaults(func=_run_merge)
 
 
 def _run_merge(args: argparse.Namespace) -> None:
-    from hybridir.drivers.merge import merge_from_arguments
+    from hybridir.core.settings import given
+    from hybridir.drivers.merge import MergeConfig, run_merge
 
-    print(merge_from_arguments(args))
+    print(run_merge(MergeConfig(**given(args, MergeConfig))))
 
 
 def build_parser() -> argparse.ArgumentParser:

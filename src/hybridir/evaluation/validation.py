@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from hybridir.core.settings import Choice
 from hybridir.data.examples import TrainingCorpus, split_by_group
 from hybridir.data.lareqa import Candidate, LareqaBenchmark, Question
 from hybridir.data.readers import load_training_corpus
@@ -24,7 +25,17 @@ from hybridir.errors import UserError
 from hybridir.evaluation.lareqa import evaluate_lareqa
 from hybridir.training.config import TrainConfig, build_config, read_yaml
 
-CRITERIA = ("mean", "monolingual", "crosslingual", "multilingual")  # what a choice on validation maximises
+
+class Criterion(Choice):
+    """What a choice on validation maximises: one setting's mAP, or the mean of those the split has."""
+
+    MEAN = "mean"
+    MONOLINGUAL = "monolingual"
+    CROSSLINGUAL = "crosslingual"
+    MULTILINGUAL = "multilingual"
+
+
+CRITERIA = tuple(criterion.value for criterion in Criterion)
 
 
 def run_config(run: Path) -> TrainConfig:
