@@ -1,6 +1,7 @@
 """Command line: parses arguments, calls one stage driver, prints. No logic lives here.
 
-Every :class:`UserError` becomes one line on stderr and exit code 2.
+Every :class:`UserError` becomes one line on stderr and exit code 2; the flags of the settings it
+names (``UserError(..., settings=...)``) are added here, the one place that knows the flags.
 """
 
 from __future__ import annotations
@@ -300,7 +301,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args.func(args)
     except UserError as exc:
-        print(f"hybridir: error: {exc}", file=sys.stderr)
+        from hybridir.core.settings import flag_hint
+
+        print(f"hybridir: error: {exc}{flag_hint(exc.settings)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("hybridir: interrupted; finished work is kept (rerun training with --resume)", file=sys.stderr)

@@ -13,6 +13,7 @@ from hybridir.core.settings import (
     add_arguments,
     check_settings,
     coerce_choices,
+    flag_hint,
     given,
     plain_values,
     setting,
@@ -121,3 +122,9 @@ def test_optional_numbers_take_none_and_several_takes_a_list() -> None:
     assert Frozen(colour="blue").colour is Colour.BLUE  # choices coerced on a frozen dataclass too
     with pytest.raises(UserError, match="--margin must be at least 0, got -1"):
         check_settings(Frozen(margin=-1))
+
+
+def test_flag_hint_gives_the_flags_of_the_settings_an_error_names() -> None:
+    assert flag_hint(UserError("batch too big", settings=("batch_size",)).settings) == " (flag --batch-size)"
+    assert flag_hint(("batch_size", "alpha")) == " (flags --batch-size, --alpha)"
+    assert flag_hint(UserError("no settings").settings) == ""

@@ -110,9 +110,7 @@ def test_cli_merge_errors(capsys: pytest.CaptureFixture[str], two_models: TwoMod
     _cli_error(capsys, ["merge", "--ratio", "0.5", "--out", str(tmp_path)], "need --fine-tuned")
     _cli_error(capsys, ["merge", "--out", str(tmp_path)], "exactly one of --ratio, --ratios or --average")
     _cli_error(
-        capsys,
-        ["merge", "--fine-tuned", str(tuned), "--ratio", "0.5", "--out", str(tmp_path)],
-        "zero-shot model",
+        capsys, ["merge", "--fine-tuned", str(tuned), "--ratio", "0.5", "--out", str(tmp_path)], "--zero-shot"
     )
     _cli_error(capsys, ["merge", "--average", str(zero), "--out", str(tmp_path)], "at least two")
     argv = ["merge", "--average", str(zero), str(tuned), "--weights", "0.9,0.9", "--out", str(tmp_path)]

@@ -134,6 +134,12 @@ def flag_name(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
+def flag_hint(settings: Iterable[str]) -> str:
+    """`` (flag --x)`` / `` (flags --x, --y)`` for an error about ``settings``; empty for none."""
+    flags = [flag_name(name) for name in settings]
+    return f" ({'flag' if len(flags) == 1 else 'flags'} {', '.join(flags)})" if flags else ""
+
+
 @cache
 def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)

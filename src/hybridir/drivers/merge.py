@@ -21,7 +21,8 @@ def _zero_shot_of(fine_tuned: str, zero_shot: str | None) -> str:
     if (Path(fine_tuned) / "config.yaml").is_file():
         return run_config(Path(fine_tuned)).model
     raise UserError(
-        f"{fine_tuned} is not a run folder with config.yaml: name the zero-shot model it was tuned from"
+        f"{fine_tuned} is not a run folder with config.yaml: name the zero-shot model it was tuned from",
+        settings=("zero_shot",),
     )
 
 
@@ -62,10 +63,13 @@ def average_models(models: Sequence[str], out: Path, weights: Sequence[float] | 
     )
 
     if len(models) < 2:
-        raise UserError(f"averaging needs at least two models, got {len(models)}")
+        raise UserError(f"averaging needs at least two models, got {len(models)}", settings=("average",))
     weights = list(weights) if weights else [1.0 / len(models)] * len(models)
     if len(weights) != len(models) or any(w < 0 for w in weights) or abs(sum(weights) - 1.0) > 1e-6:
-        raise UserError(f"weights must be {len(models)} non-negative numbers summing to 1, got {weights}")
+        raise UserError(
+            f"weights must be {len(models)} non-negative numbers summing to 1, got {weights}",
+            settings=("weights",),
+        )
     loaded = [load_for_merge(spec) for spec in models]
     check_same_architecture([model for model, _ in loaded], list(models))
     state = weighted_state_dict([model.state_dict() for model, _ in loaded], weights)

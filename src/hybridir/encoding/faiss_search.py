@@ -76,7 +76,10 @@ def build_index(
         index = faiss.IndexFlatIP(dim)
     elif options.kind == "ivf":
         if count == 0:
-            raise UserError("an ivf index needs at least one vector: use --index flat for an empty pool")
+            raise UserError(
+                "an ivf index needs at least one vector: use index flat for an empty pool",
+                settings=("index",),
+            )
         nlist = min(options.nlist or default_nlist(count), count)
         index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
         _train_ivf(index, embeddings, options)

@@ -39,20 +39,27 @@ def parse_ratios(text: str) -> list[float]:
     try:
         ratios = sorted({float(part) for part in text.split(",") if part.strip()})
     except ValueError as exc:
-        raise UserError(f"ratios must be comma-separated numbers, e.g. 0,0.25,0.5,0.75,1: {exc}") from exc
+        raise UserError(
+            f"ratios must be comma-separated numbers, e.g. 0,0.25,0.5,0.75,1: {exc}", settings=("ratios",)
+        ) from exc
     if not ratios:
-        raise UserError("ratios is empty: give e.g. 0,0.25,0.5,0.75,1")
+        raise UserError("ratios is empty: give e.g. 0,0.25,0.5,0.75,1", settings=("ratios",))
     return [check_ratio(r) for r in ratios]
 
 
 def criterion_value(scores: dict[str, Any], criterion: str) -> float:
     """The number a ratio is chosen by: one setting's mAP, or the mean of those the split has."""
     if criterion not in CRITERIA:
-        raise UserError(f"criterion must be {choice_list(Criterion)}, got {criterion!r}")
+        raise UserError(
+            f"criterion must be {choice_list(Criterion)}, got {criterion!r}", settings=("criterion",)
+        )
     if criterion != "mean":
         value = scores[f"{criterion}_map"]
         if value is None:
-            raise UserError(f"the validation split has no {criterion} setting: choose another criterion")
+            raise UserError(
+                f"the validation split has no {criterion} setting: choose another criterion",
+                settings=("criterion",),
+            )
         return float(value)
     values = [scores[f"{s}_map"] for s in CRITERIA[1:] if scores[f"{s}_map"] is not None]
     return sum(values) / len(values)

@@ -49,7 +49,8 @@ def validation_batch_size(smallest_language: int, config: TrainConfig, processes
     if size < 2:
         raise UserError(
             f"the validation split's smallest language has {smallest_language} examples, too few for a "
-            f"batch over {processes} processes: raise --validation-fraction or set it to 0"
+            f"batch over {processes} processes: raise the validation fraction or set it to 0",
+            settings=("validation_fraction",),
         )
     return size
 

@@ -247,7 +247,8 @@ def _merge_if_complete(out: Path, fingerprint: dict[str, Any], position: dict[st
     if any(report["config"] != fingerprint for report in reports):
         raise UserError(
             f"the shard reports in {out} come from runs with different settings: "
-            "rerun every shard with the same flags, or use a fresh --out"
+            "rerun every shard with the same settings, or use a fresh output folder",
+            settings=("out",),
         )
     examples: list[TrainingExample] = []
     for name in names:
