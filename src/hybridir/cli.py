@@ -30,12 +30,6 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
         help="score a model on XQuAD-R, MLQA-R, Tatoeba, CMRC 2018, ARCD, MIRACL or your own collection",
     )
     add_arguments(p, EvalConfig)
-    miracl = p.add_argument_group("MIRACL")
-    miracl.add_argument(
-        "--corpus", help="MIRACL corpus: JSONL (docid, title, text) or a folder of <lang>.jsonl"
-    )
-    miracl.add_argument("--index", default="flat", choices=("flat", "ivf", "hnsw"), help="FAISS index kind")
-    miracl.add_argument("--nprobe", type=int, default=16, help="IVF lists searched per query")
     p.set_defaults(func=_run_eval)
 
 
@@ -46,7 +40,7 @@ def _run_eval(args: argparse.Namespace) -> None:
     config = EvalConfig(**given(args, EvalConfig))
     if config.benchmark == "miracl":
         config.validate()
-        _run_miracl(args, config)
+        _run_miracl(config)
         return
     metrics, summary = run_eval(config)
     print(summary)
@@ -55,24 +49,24 @@ def _run_eval(args: argparse.Namespace) -> None:
     print(f"wrote {Path(args.out) / 'metrics.json'} and {Path(args.out) / 'report.md'}")
 
 
-def _run_miracl(args: argparse.Namespace, config: EvalConfig) -> None:
+def _run_miracl(config: EvalConfig) -> None:
     from hybridir.drivers.miracl import run_miracl_eval
 
     metrics = run_miracl_eval(
         config.model,
         config.languages,
         Path(config.out),
-        Path(args.corpus) if args.corpus else None,
+        Path(config.corpus) if config.corpus else None,
         data_dir=config.data_dir,
         batch_size=config.batch_size,
-        index=args.index,
-        nprobe=args.nprobe,
+        index=str(config.index),
+        nprobe=config.nprobe,
         max_length=config.max_length,
     )
     print(json.dumps(metrics["mean"], indent=2))
     for note in metrics.get("notes", []):
         print(f"note: {note}")
-    print(f"wrote {Path(args.out) / 'metrics.json'} and {Path(args.out) / 'report.md'}")
+    print(f"wrote {Path(config.out) / 'metrics.json'} and {Path(config.out) / 'report.md'}")
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
