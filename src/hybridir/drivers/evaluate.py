@@ -179,6 +179,9 @@ def run_eval(config: EvalConfig) -> tuple[dict[str, Any], str]:
         )
         return metrics, format_tatoeba_summary(metrics)
     if kind == "miracl":
-        raise UserError("MIRACL is evaluated by `hybridir eval --benchmark miracl` (it needs --corpus)")
+        raise UserError(
+            "MIRACL needs its corpus: evaluate it with hybridir.drivers.miracl.run_miracl_eval "
+            "(`hybridir eval --benchmark miracl` does)"
+        )
     metrics = run_collection_eval(config) if kind == "collection" else run_lareqa_eval(config)
     return metrics, format_summary_table(metrics)

@@ -33,7 +33,7 @@ def check_parallel_setup(config: TrainConfig, processes: int) -> None:
     if processes == 1 and has_accelerator() and torch.cuda.device_count() > 1:
         raise UserError(
             f"{torch.cuda.device_count()} GPUs are visible to one process: launch one process per GPU "
-            "(torchrun --nproc-per-node N -m hybridir.cli train ...) or set CUDA_VISIBLE_DEVICES to one GPU"
+            "(`torchrun --nproc-per-node N -m hybridir.cli train ...`) or set CUDA_VISIBLE_DEVICES to one GPU"
         )
 
 
