@@ -28,7 +28,7 @@ class MineConfig:
     """What to mine, with which model, and where to write it.
 
     Each field declares its help, range or choices once (:mod:`hybridir.core.settings`); the
-    ``hybridir mine`` flags are generated from them and from :class:`MiningSettings`'.
+    ``hybridir mine`` flags are generated from them and from those of :class:`MiningSettings`.
     """
 
     train: str = setting(help=help_of(TrainConfig, "train"))
