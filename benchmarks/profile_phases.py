@@ -28,7 +28,7 @@ from hybridir.cli import main as hybridir_main
 
 # (phase label, [(path suffix, function name, direct caller name or None)]): cumulative times add up.
 TRAIN_PHASES = [
-    ("data: pair tables and batch plans", [("hybridir/training/run.py", "_make_plan", None)]),
+    ("data: pair tables and batch plans", [("hybridir/drivers/train.py", "_make_plan", None)]),
     ("data: read sources", [("hybridir/data/training_sources.py", "load_training_sources", None)]),
     ("model loading", [("hybridir/training/model_loading.py", "load_model", None)]),
     (
@@ -43,7 +43,7 @@ TRAIN_PHASES = [
     ("optimizer step", [("torch/optim/adam.py", "step", None)]),
     ("validation passes (their collation included)", [("transformers/trainer.py", "evaluate", None)]),
     ("checkpoint saving", [("transformers/trainer.py", "_save_checkpoint", None)]),
-    ("final model save", [("hybridir/training/run.py", "_save_final_model", None)]),
+    ("final model save", [("hybridir/drivers/train.py", "_save_final_model", None)]),
 ]
 EVAL_PHASES = [
     ("benchmark loading", [("hybridir/data/lareqa.py", "load_lareqa", None)]),

@@ -24,11 +24,11 @@ from sentence_transformers.sentence_transformer.losses import MultipleNegativesR
 from sentence_transformers.sentence_transformer.training_args import SentenceTransformerTrainingArguments
 
 from hybridir.data.readers import load_training_corpus
+from hybridir.drivers.train import run_training
 from hybridir.models.registry import resolve_model_path
 from hybridir.sampling.planner import Strategy
 from hybridir.training.config import TrainConfig
 from hybridir.training.pairs import build_pair_table
-from hybridir.training.run import run_training
 
 
 def plain_run(model_name: str, args: argparse.Namespace, workdir: Path) -> float:

@@ -8,6 +8,7 @@ too, so a new one has to be placed.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import hybridir
@@ -103,3 +104,67 @@ def test_every_package_is_placed() -> None:
     packages = {p.name for p in ROOT.iterdir() if (p / "__init__.py").is_file()}
     modules = {p.stem for p in ROOT.glob("*.py") if p.stem != "__init__"}
     assert (packages | modules) == set(RANK)
+
+
+# Where an error may name a flag: the CLI, the settings module, and a config dataclass's own
+# validation (a class named *Config or *Settings). experiments/ is reworked elsewhere.
+FLAG_NAMING_ALLOWED = ("cli.py", "core/settings.py", "experiments/")
+FLAG = re.compile(r"(?<![\w-])--[a-z]")
+
+
+def _error_texts(call: ast.Call) -> list[str]:
+    """The string literals of a ``UserError(...)`` call, an f-string as one text."""
+    inside_fstrings = {
+        id(part) for node in ast.walk(call) if isinstance(node, ast.JoinedStr) for part in node.values
+    }
+    texts = []
+    for node in ast.walk(call):
+        if isinstance(node, ast.JoinedStr):
+            texts.append("".join(p.value if isinstance(p, ast.Constant) else "{}" for p in node.values))
+        elif (
+            isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in inside_fstrings
+        ):
+            texts.append(node.value)
+    return texts
+
+
+def _flag_naming_errors(root: Path = ROOT) -> list[str]:
+    """``path:line`` of each UserError below the CLI whose message names a flag (outside `code`)."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root).as_posix()
+        if relative.startswith(FLAG_NAMING_ALLOWED):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        in_config = {
+            id(node)
+            for cls in ast.walk(tree)
+            if isinstance(cls, ast.ClassDef) and cls.name.endswith(("Config", "Settings"))
+            for node in ast.walk(cls)
+        }
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "UserError"
+                and id(node) not in in_config
+                and any(FLAG.search(re.sub(r"`[^`]*`", "", text)) for text in _error_texts(node))
+            ):
+                found.append(f"{relative}:{node.lineno}")
+    return found
+
+
+def test_errors_below_the_cli_name_settings_not_flags() -> None:
+    """docs/architecture.md: lower layers name the setting (``settings=``); the CLI adds its flag."""
+    assert _flag_naming_errors() == []
+
+
+def test_the_flag_checker_sees_a_flag_in_an_error(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "x.py").write_text(
+        'def f(n):\n    raise UserError(f"{n} is bad: pass --data-dir")\n'
+        'def g():\n    raise UserError("run `hybridir data download x --to DIR`", settings=("to",))\n'
+        "class ReadConfig:\n    def validate(self):\n        raise UserError('--batch-size must be 1')\n",
+        encoding="utf-8",
+    )
+    assert _flag_naming_errors(tmp_path) == ["data/x.py:2"]

@@ -1,6 +1,7 @@
 """Command line: parses arguments, calls one stage driver, prints. No logic lives here.
 
-Every :class:`UserError` becomes one line on stderr and exit code 2.
+Every :class:`UserError` becomes one line on stderr and exit code 2; the flags of the settings it
+names (``UserError(..., settings=...)``) are added here, the one place that knows the flags.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from hybridir.errors import UserError
 
 if TYPE_CHECKING:
     from hybridir.drivers.evaluate import EvalConfig
+    from hybridir.translate.pipeline import TranslateConfig
 
 
 def _add_eval(sub: argparse._SubParsersAction) -> None:
@@ -28,12 +30,6 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
         help="score a model on XQuAD-R, MLQA-R, Tatoeba, CMRC 2018, ARCD, MIRACL or your own collection",
     )
     add_arguments(p, EvalConfig)
-    miracl = p.add_argument_group("MIRACL")
-    miracl.add_argument(
-        "--corpus", help="MIRACL corpus: JSONL (docid, title, text) or a folder of <lang>.jsonl"
-    )
-    miracl.add_argument("--index", default="flat", choices=("flat", "ivf", "hnsw"), help="FAISS index kind")
-    miracl.add_argument("--nprobe", type=int, default=16, help="IVF lists searched per query")
     p.set_defaults(func=_run_eval)
 
 
@@ -44,7 +40,7 @@ def _run_eval(args: argparse.Namespace) -> None:
     config = EvalConfig(**given(args, EvalConfig))
     if config.benchmark == "miracl":
         config.validate()
-        _run_miracl(args, config)
+        _run_miracl(config)
         return
     metrics, summary = run_eval(config)
     print(summary)
@@ -53,24 +49,24 @@ def _run_eval(args: argparse.Namespace) -> None:
     print(f"wrote {Path(args.out) / 'metrics.json'} and {Path(args.out) / 'report.md'}")
 
 
-def _run_miracl(args: argparse.Namespace, config: EvalConfig) -> None:
+def _run_miracl(config: EvalConfig) -> None:
     from hybridir.drivers.miracl import run_miracl_eval
 
     metrics = run_miracl_eval(
         config.model,
         config.languages,
         Path(config.out),
-        Path(args.corpus) if args.corpus else None,
+        Path(config.corpus) if config.corpus else None,
         data_dir=config.data_dir,
         batch_size=config.batch_size,
-        index=args.index,
-        nprobe=args.nprobe,
+        index=str(config.index),
+        nprobe=config.nprobe,
         max_length=config.max_length,
     )
     print(json.dumps(metrics["mean"], indent=2))
     for note in metrics.get("notes", []):
         print(f"note: {note}")
-    print(f"wrote {Path(args.out) / 'metrics.json'} and {Path(args.out) / 'report.md'}")
+    print(f"wrote {Path(config.out) / 'metrics.json'} and {Path(config.out) / 'report.md'}")
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
@@ -85,8 +81,8 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
 
 def _run_train(args: argparse.Namespace) -> None:
     from hybridir.core.settings import given
+    from hybridir.drivers.train import run_training
     from hybridir.training.config import TrainConfig, build_config, read_yaml
-    from hybridir.training.run import run_training
 
     overrides = given(args, TrainConfig)
     if "train" in overrides and len(overrides["train"]) == 1:
@@ -195,50 +191,89 @@ def _run_prepare(args: argparse.Namespace) -> None:
 
 
 def _add_translate(sub: argparse._SubParsersAction) -> None:
-    from hybridir.translate.cli_args import add_translate_arguments
+    from hybridir.core.settings import add_arguments
+    from hybridir.translate.filters import FILTERS
+    from hybridir.translate.pipeline import TranslateConfig
 
     p = sub.add_parser("translate", help="machine-translate English QA data into parallel training data")
-    add_translate_arguments(p)
+    add_arguments(p, TranslateConfig)
+    for name in FILTERS:  # shorthands for removing one filter from --filters
+        p.add_argument(
+            f"--no-filter-{name.replace('_', '-')}", action="store_true", help=f"turn off the {name} filter"
+        )
     p.set_defaults(func=_run_translate)
 
 
-def _run_translate(args: argparse.Namespace) -> None:
-    from hybridir.translate.cli_args import run_from_arguments
+def _translate_config(args: argparse.Namespace) -> TranslateConfig:
+    """A :class:`TranslateConfig` from parsed flags (``--no-filter-*`` removes from ``--filters``)."""
+    from hybridir.core.settings import given
+    from hybridir.translate.filters import FILTERS
+    from hybridir.translate.pipeline import TranslateConfig
 
-    print(run_from_arguments(args))
+    config = TranslateConfig(**given(args, TranslateConfig))
+    off = {name for name in FILTERS if getattr(args, f"no_filter_{name}")}
+    config.filters = [name for name in config.filter_names() if name not in off]
+    return config
+
+
+def _run_translate(args: argparse.Namespace) -> None:
+    from hybridir.translate.pipeline import run_translate
+    from hybridir.translate.report import read_report
+
+    config = _translate_config(args)
+    path = run_translate(config)
+    if path.name != "train.jsonl":
+        print(f"wrote {path}; train.jsonl is merged when the last of the {config.num_shards} shards finishes")
+        return
+    report = read_report(Path(config.out) / "translate_report.json")
+    kept = ", ".join(f"{lang} {s['examples_kept']}" for lang, s in report["languages"].items())
+    print(
+        f"wrote {path}: {report['examples_out']} of {report['examples_in']} questions (kept per language: "
+        f"{kept}); report in {Path(config.out) / 'translate_report.md'}"
+    )
 
 
 def _add_mine(sub: argparse._SubParsersAction) -> None:
-    from hybridir.core.settings import help_of
-    from hybridir.drivers.mine import add_mine_arguments
-    from hybridir.training.config import TrainConfig
+    from hybridir.core.settings import add_arguments
+    from hybridir.drivers.mine import MineConfig
+    from hybridir.mining.settings import MiningSettings
 
     p = sub.add_parser("mine", help="mine hard negatives (dense model or BM25) into a parallel JSONL file")
-    p.add_argument("--train", required=True, help=help_of(TrainConfig, "train"))
-    add_mine_arguments(p)
+    add_arguments(p, MineConfig)
+    add_arguments(p.add_argument_group("mining"), MiningSettings)
     p.set_defaults(func=_run_mine)
 
 
 def _run_mine(args: argparse.Namespace) -> None:
-    from hybridir.drivers.mine import mine_from_arguments
+    from hybridir.core.settings import given
+    from hybridir.drivers.mine import MineConfig, report_paths, run_mining
+    from hybridir.mining.settings import MiningSettings
 
-    print(mine_from_arguments(args))
+    config = MineConfig(**given(args, MineConfig), settings=MiningSettings(**given(args, MiningSettings)))
+    total = run_mining(config)["total"]
+    print(
+        f"mined {total['negatives']} negatives for {total['with_negatives']} of {total['texts']} texts "
+        f"({total['without_negatives']} got none); wrote {config.out}"
+    )
+    print(f"report: {report_paths(Path(config.out))[1]}")
 
 
 def _add_merge(sub: argparse._SubParsersAction) -> None:
-    from hybridir.drivers.merge import add_merge_arguments
+    from hybridir.core.settings import add_arguments
+    from hybridir.drivers.merge import MergeConfig
 
     p = sub.add_parser(
         "merge", help="WiSE-FT interpolation with the zero-shot model, or checkpoint averaging"
     )
-    add_merge_arguments(p)
+    add_arguments(p, MergeConfig)
     p.set_defaults(func=_run_merge)
 
 
 def _run_merge(args: argparse.Namespace) -> None:
-    from hybridir.drivers.merge import merge_from_arguments
+    from hybridir.core.settings import given
+    from hybridir.drivers.merge import MergeConfig, run_merge
 
-    print(merge_from_arguments(args))
+    print(run_merge(MergeConfig(**given(args, MergeConfig))))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -269,7 +304,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args.func(args)
     except UserError as exc:
-        print(f"hybridir: error: {exc}", file=sys.stderr)
+        from hybridir.core.settings import flag_hint
+
+        print(f"hybridir: error: {exc}{flag_hint(exc.settings)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("hybridir: interrupted; finished work is kept (rerun training with --resume)", file=sys.stderr)

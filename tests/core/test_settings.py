@@ -13,6 +13,7 @@ from hybridir.core.settings import (
     add_arguments,
     check_settings,
     coerce_choices,
+    flag_hint,
     given,
     plain_values,
     setting,
@@ -97,3 +98,33 @@ def test_flags_are_generated_from_the_fields() -> None:
         parser.parse_args(["--name", "n", "--size", "2"])  # skipped
     ratio = next(action for action in parser._actions if action.dest == "ratio")
     assert ratio.help == "a share (default: 0.5; in [0, 1))"
+
+
+@dataclass(frozen=True)
+class Frozen:
+    margin: float | None = setting(0.05, "a margin; none: off", at_least=0)
+    models: list[str] | None = setting(None, "several models", several=True, metavar="MODEL")
+    colour: Colour = setting(Colour.RED, "which colour")
+
+    def __post_init__(self) -> None:
+        coerce_choices(self)
+
+
+def test_optional_numbers_take_none_and_several_takes_a_list() -> None:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser, Frozen)
+    assert given(parser.parse_args(["--margin", "none"]), Frozen) == {"margin": None}
+    assert given(parser.parse_args(["--margin", "0.2"]), Frozen) == {"margin": 0.2}
+    assert given(parser.parse_args([]), Frozen) == {}
+    assert given(parser.parse_args(["--models", "a", "b"]), Frozen) == {"models": ["a", "b"]}
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--margin", "wide"])
+    assert Frozen(colour="blue").colour is Colour.BLUE  # choices coerced on a frozen dataclass too
+    with pytest.raises(UserError, match="--margin must be at least 0, got -1"):
+        check_settings(Frozen(margin=-1))
+
+
+def test_flag_hint_gives_the_flags_of_the_settings_an_error_names() -> None:
+    assert flag_hint(UserError("batch too big", settings=("batch_size",)).settings) == " (flag --batch-size)"
+    assert flag_hint(("batch_size", "alpha")) == " (flags --batch-size, --alpha)"
+    assert flag_hint(UserError("no settings").settings) == ""

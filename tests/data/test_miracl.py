@@ -102,5 +102,5 @@ def test_corpus_errors(tmp_path: Path) -> None:
 
 def test_no_corpus_offline_says_network_or_corpus_file() -> None:
     # conftest sets HF_HUB_OFFLINE=1, as on a machine without a network
-    with pytest.raises(UserError, match=r"need a network .* or --corpus FILE"):
+    with pytest.raises(UserError, match=r"need a network .* or a corpus file"):
         load_corpus("sw", None, ["sw"], show_progress=False)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hybridir.cli import main
-from hybridir.data.parallel import ParallelCorpus, ParallelExample, ParallelText, split_by_group, write_jsonl
+from hybridir.data.examples import TrainingCorpus, TrainingExample, TrainingText, split_by_group, write_jsonl
 from hybridir.data.readers import load_training_corpus
 from hybridir.sampling.planner import Strategy
 from hybridir.training.pairs import build_pair_table
@@ -59,17 +59,17 @@ def test_bm25_mining_on_mlqa_r_keeps_splits_apart_and_guards_hold(
 def _tiny_jsonl(path: Path) -> Path:
     subjects = ["river", "castle", "violin", "comet", "glacier", "harbour"]
     examples = [
-        ParallelExample(
+        TrainingExample(
             f"q{i}",
             f"article-{i}",
             {
-                "en": ParallelText(f"What about the {s}?", f"The {s} is old.", ()),
-                "de": ParallelText(f"Was ist mit {s}?", f"Das {s} ist alt.", ()),
+                "en": TrainingText(f"What about the {s}?", f"The {s} is old.", ()),
+                "de": TrainingText(f"Was ist mit {s}?", f"Das {s} ist alt.", ()),
             },
         )
         for i, s in enumerate(subjects)
     ]
-    write_jsonl(ParallelCorpus(examples), path)
+    write_jsonl(TrainingCorpus(examples), path)
     return path
 
 

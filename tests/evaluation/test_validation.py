@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hybridir.data.parallel import ParallelCorpus, ParallelExample, ParallelText, split_by_group, write_jsonl
+from hybridir.data.examples import TrainingCorpus, TrainingExample, TrainingText, split_by_group, write_jsonl
 from hybridir.errors import UserError
 from hybridir.evaluation.validation import parallel_benchmark, run_config, score_validation, validation_split
 from hybridir.training.config import TrainConfig
@@ -15,16 +15,16 @@ from tests.mining.table_scorer import TableScorer
 SUBJECTS = ["river", "castle", "violin", "comet", "glacier", "harbour"]
 
 
-def tiny_corpus() -> ParallelCorpus:
+def tiny_corpus() -> TrainingCorpus:
     """Six English-German examples, one article each."""
-    return ParallelCorpus(
+    return TrainingCorpus(
         [
-            ParallelExample(
+            TrainingExample(
                 f"q{i}",
                 f"article-{i}",
                 {
-                    "en": ParallelText(f"What about the {s}?", f"The {s} is old.", (f"The {s} is {i}.",)),
-                    "de": ParallelText(f"Was ist mit {s}?", f"Das {s} ist alt.", ()),
+                    "en": TrainingText(f"What about the {s}?", f"The {s} is old.", (f"The {s} is {i}.",)),
+                    "de": TrainingText(f"Was ist mit {s}?", f"Das {s} ist alt.", ()),
                 },
             )
             for i, s in enumerate(SUBJECTS)

@@ -7,18 +7,18 @@ from pathlib import Path
 
 import pytest
 
+from hybridir.data.examples import TrainingCorpus, TrainingExample, TrainingText
 from hybridir.data.lareqa import load_lareqa
-from hybridir.data.parallel import ParallelCorpus, ParallelExample, ParallelText
 from hybridir.experiments.subsets import evaluation_data, sample_paragraphs, starve_languages
 
 
-def _corpus() -> ParallelCorpus:
+def _corpus() -> TrainingCorpus:
     examples = []
     for i in range(40):
         languages = ["en", "de", "es"] if i < 30 else ["de"]
-        texts = {lang: ParallelText(f"q{i} {lang}", f"p{i} {lang}") for lang in languages}
-        examples.append(ParallelExample(f"id{i}", f"g{i // 4}", texts))
-    return ParallelCorpus(examples)
+        texts = {lang: TrainingText(f"q{i} {lang}", f"p{i} {lang}") for lang in languages}
+        examples.append(TrainingExample(f"id{i}", f"g{i // 4}", texts))
+    return TrainingCorpus(examples)
 
 
 def test_starving_keeps_the_fraction_and_nothing_else() -> None:

@@ -4,27 +4,27 @@ from __future__ import annotations
 
 import pytest
 
-from hybridir.data.parallel import ParallelCorpus, ParallelExample, ParallelText
+from hybridir.data.examples import TrainingCorpus, TrainingExample, TrainingText
 from hybridir.errors import UserError
 from hybridir.mining.miner import mine_corpus
 from hybridir.mining.settings import MiningSettings, within_margin
 from tests.mining.table_scorer import TableScorer
 
 
-def _example(qid: str, group: str, **texts: tuple[str, str]) -> ParallelExample:
-    return ParallelExample(qid, group, {lang: ParallelText(q, p) for lang, (q, p) in texts.items()})
+def _example(qid: str, group: str, **texts: tuple[str, str]) -> TrainingExample:
+    return TrainingExample(qid, group, {lang: TrainingText(q, p) for lang, (q, p) in texts.items()})
 
 
-def _ranked_corpus() -> tuple[ParallelCorpus, TableScorer]:
+def _ranked_corpus() -> tuple[TrainingCorpus, TableScorer]:
     """Five English examples, each its own group; q0 ranks p0 > p1 > p2 > p3 > p4."""
-    corpus = ParallelCorpus([_example(f"{i}", f"g{i}", en=(f"q{i}", f"p{i}")) for i in range(5)])
+    corpus = TrainingCorpus([_example(f"{i}", f"g{i}", en=(f"q{i}", f"p{i}")) for i in range(5)])
     table = {(f"q{i}", f"p{i}"): 1.0 for i in range(5)}
     # p1 is within the 5% relative margin of q0's positive: a likely false negative.
     table.update({("q0", "p1"): 0.99, ("q0", "p2"): 0.8, ("q0", "p3"): 0.5, ("q0", "p4"): 0.2})
     return corpus, TableScorer(table)
 
 
-def _negatives(corpus: ParallelCorpus, qid: str, lang: str = "en") -> tuple[str, ...]:
+def _negatives(corpus: TrainingCorpus, qid: str, lang: str = "en") -> tuple[str, ...]:
     return next(ex for ex in corpus.examples if ex.id == qid).texts[lang].negatives
 
 
@@ -59,7 +59,7 @@ def test_rank_window_skips_the_top_candidates() -> None:
 
 
 def test_group_guard_excludes_sibling_questions() -> None:
-    corpus = ParallelCorpus(
+    corpus = TrainingCorpus(
         [
             _example("a", "article-1", en=("qa", "pa")),
             _example("b", "article-1", en=("qb", "pb")),  # a sibling of a: same article
@@ -74,7 +74,7 @@ def test_group_guard_excludes_sibling_questions() -> None:
 
 
 def test_identical_questions_never_get_each_others_answers() -> None:
-    corpus = ParallelCorpus(
+    corpus = TrainingCorpus(
         [
             _example("a", "g1", en=("When?", "In 1990.")),
             _example("b", "g2", en=("When?", "In 2001.")),  # same question text, another answer
@@ -88,8 +88,8 @@ def test_identical_questions_never_get_each_others_answers() -> None:
     assert _negatives(mined, "b") == ("Ada.",)
 
 
-def _bilingual() -> tuple[ParallelCorpus, dict[tuple[str, str], float]]:
-    corpus = ParallelCorpus(
+def _bilingual() -> tuple[TrainingCorpus, dict[tuple[str, str], float]]:
+    corpus = TrainingCorpus(
         [
             _example("a", "g1", en=("qa-en", "pa-en"), de=("qa-de", "pa-de")),
             _example("b", "g2", en=("qb-en", "pb-en"), de=("qb-de", "pb-de")),
@@ -118,8 +118,8 @@ def test_negatives_are_in_the_passage_language_and_obey_the_cross_lingual_margin
 
 
 def test_random_sampling_is_seeded_and_keep_existing_appends() -> None:
-    corpus = ParallelCorpus(
-        [ParallelExample("0", "g0", {"en": ParallelText("q0", "p0", ("old",))})]
+    corpus = TrainingCorpus(
+        [TrainingExample("0", "g0", {"en": TrainingText("q0", "p0", ("old",))})]
         + [_example(f"{i}", f"g{i}", en=(f"q{i}", f"p{i}")) for i in range(1, 8)]
     )
     table = {(f"q{i}", f"p{i}"): 1.0 for i in range(8)}
@@ -132,7 +132,7 @@ def test_random_sampling_is_seeded_and_keep_existing_appends() -> None:
 
 
 def test_a_text_with_no_candidate_is_counted() -> None:
-    corpus = ParallelCorpus([_example("a", "g", en=("qa", "pa")), _example("b", "g", en=("qb", "pb"))])
+    corpus = TrainingCorpus([_example("a", "g", en=("qa", "pa")), _example("b", "g", en=("qb", "pb"))])
     mined, records = mine_corpus(corpus, TableScorer({("qa", "pa"): 1.0}), MiningSettings(num_negatives=1))
     assert all(not text.negatives for ex in mined.examples for text in ex.texts.values())
     assert [r.negatives for r in records] == [[], []]

@@ -108,6 +108,7 @@ def test_ratio_outside_0_1_is_a_one_line_error(
 def test_cli_merge_errors(capsys: pytest.CaptureFixture[str], two_models: TwoModels, tmp_path: Path) -> None:
     zero, tuned = two_models.zero, two_models.tuned
     _cli_error(capsys, ["merge", "--ratio", "0.5", "--out", str(tmp_path)], "need --fine-tuned")
+    _cli_error(capsys, ["merge", "--out", str(tmp_path)], "exactly one of --ratio, --ratios or --average")
     _cli_error(
         capsys, ["merge", "--fine-tuned", str(tuned), "--ratio", "0.5", "--out", str(tmp_path)], "--zero-shot"
     )

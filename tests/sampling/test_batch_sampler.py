@@ -11,7 +11,7 @@ from torch.utils.data import DataLoader
 
 from hybridir.data.readers import load_training_corpus
 from hybridir.errors import UserError
-from hybridir.sampling.batch_sampler import ParallelBatchSampler
+from hybridir.sampling.batch_sampler import PlannedBatchSampler
 from hybridir.sampling.planner import BatchKind, BatchPlanner, Item, Strategy
 from tests.sampling.checks import check_batches
 
@@ -21,15 +21,18 @@ CORPUS = [frozenset({"en", "de", "es"} if i % 3 else {"en", "de"}) for i in rang
 def _row_index(example_languages: list[frozenset[str]]) -> dict[Item, int]:
     """One row per (example, question language, passage language), as the training table has."""
     items = [
-        (i, q, p) for i, langs in enumerate(example_languages) for q in sorted(langs) for p in sorted(langs)
+        Item(i, q, p)
+        for i, langs in enumerate(example_languages)
+        for q in sorted(langs)
+        for p in sorted(langs)
     ]
     return {item: row for row, item in enumerate(items)}
 
 
-def _sampler(strategy: Strategy = Strategy.HYBRID, batch_size: int = 6) -> ParallelBatchSampler:
+def _sampler(strategy: Strategy = Strategy.HYBRID, batch_size: int = 6) -> PlannedBatchSampler:
     planner = BatchPlanner(CORPUS, batch_size, strategy, seed=5)
     row_index = _row_index(CORPUS)
-    return ParallelBatchSampler.factory(planner, row_index)(
+    return PlannedBatchSampler.factory(planner, row_index)(
         list(range(len(row_index))), batch_size, False, None, torch.Generator(), 0
     )
 
@@ -87,13 +90,13 @@ def test_factory_checks_the_global_batch_size_against_the_processes() -> None:
     row_index = _row_index(CORPUS)
     rows = list(range(len(row_index)))
     with pytest.raises(ValueError, match="divide evenly over 4 processes"):
-        ParallelBatchSampler.factory(planner, row_index, world_size=4)
-    build = ParallelBatchSampler.factory(planner, row_index, world_size=2)
+        PlannedBatchSampler.factory(planner, row_index, world_size=4)
+    build = PlannedBatchSampler.factory(planner, row_index, world_size=2)
     assert len(build(rows, 6, False, None, None, 0)) == planner.num_batches
     with pytest.raises(ValueError, match="split_batches=True"):
         build(rows, 3, False, None, None, 0)
     with pytest.raises(ValueError, match="global batch size 6"):
-        ParallelBatchSampler.factory(planner, row_index)(rows, 5, False, None, None, 0)
+        PlannedBatchSampler.factory(planner, row_index)(rows, 5, False, None, None, 0)
 
 
 def test_rejects_a_row_index_that_cannot_serve_the_plan() -> None:
@@ -102,9 +105,9 @@ def test_rejects_a_row_index_that_cannot_serve_the_plan() -> None:
         (i, q, q): i * 3 + k for i, langs in enumerate(CORPUS) for k, q in enumerate(sorted(langs))
     }
     with pytest.raises(ValueError, match="no row for planned item"):
-        ParallelBatchSampler.factory(planner, same_language_only)(list(range(180)), 6, False)
+        PlannedBatchSampler.factory(planner, same_language_only)(list(range(180)), 6, False)
     with pytest.raises(ValueError, match="beyond the dataset"):
-        ParallelBatchSampler.factory(planner, _row_index(CORPUS))(list(range(10)), 6, False)
+        PlannedBatchSampler.factory(planner, _row_index(CORPUS))(list(range(10)), 6, False)
 
 
 def test_real_mlqa_r_structure_with_hybrid_batches_of_32(shared_data: Path) -> None:
@@ -119,7 +122,7 @@ def test_real_mlqa_r_structure_with_hybrid_batches_of_32(shared_data: Path) -> N
     mono_languages = {b.items[0][1] for batches in epochs for b in batches if b.kind is BatchKind.X_X_MONO}
     assert len(mono_languages) >= 5
     row_index = _row_index(example_languages)
-    sampler = ParallelBatchSampler.factory(planner, row_index)(list(range(len(row_index))), 32, False)
+    sampler = PlannedBatchSampler.factory(planner, row_index)(list(range(len(row_index))), 32, False)
     assert all(len(rows) == 32 for rows in DataLoader(list(range(len(row_index))), batch_sampler=sampler))
     with pytest.raises(UserError, match=r"es \(500 examples\)"):
         BatchPlanner(example_languages, 501, Strategy.X_X_MONO)

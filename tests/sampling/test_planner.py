@@ -191,22 +191,22 @@ def test_weighting_applies_within_an_example_for_pair_strategies() -> None:
         ({"num_batches": 0}, ["at least 1"]),
         (
             {"example_languages": [frozenset({"en"})] * 20, "strategy": Strategy.X_Y},
-            ["only the language(s) en", "--languages"],
+            ["only the language(s) en", "add languages"],
         ),
-        ({"example_languages": [frozenset({"en"})] * 20}, ["--alpha 1"]),
+        ({"example_languages": [frozenset({"en"})] * 20}, ["alpha 1"]),
         (
             {
                 "example_languages": [frozenset({"en", "de"})] * 3 + [frozenset({"en"})] * 20,
                 "strategy": Strategy.X_Y,
             },
-            ["only 3 have them", "--batch-size"],
+            ["only 3 have them", "smaller batch size"],
         ),
         (
             {
                 "example_languages": [frozenset({"en", "de"})] * 3 + [frozenset({"en"})] * 20,
                 "strategy": Strategy.X_X_MONO,
             },
-            ["de (3 examples)", "--batch-size", "--languages"],
+            ["de (3 examples)", "smaller batch size", "from the languages"],
         ),
         (
             {"example_languages": [frozenset({"en"})] * 3, "strategy": Strategy.X_X},
@@ -219,7 +219,7 @@ def test_bad_inputs_raise_one_line_user_errors(kwargs: dict, needles: list[str])
     with pytest.raises(UserError) as info:
         BatchPlanner(**arguments)
     message = str(info.value)
-    assert "\n" not in message
+    assert "\n" not in message and "--" not in message  # settings named, flags added by the CLI
     for needle in needles:
         assert needle in message
 
@@ -315,3 +315,12 @@ def test_siblings_change_the_capacity_checks() -> None:
     keys += [frozenset({("p", 10 + i)}) for i in range(30)]
     with pytest.raises(UserError, match=r"de \(10 examples that share no paragraph or passage \(of 30\)\)"):
         BatchPlanner(languages, 11, Strategy.X_X_MONO, conflict_keys=keys)
+
+
+def test_planned_items_name_their_fields_and_stay_tuples() -> None:
+    batch = BatchPlanner(_corpus(), 4, Strategy.X_Y, seed=1).plan_epoch(0)[0]
+    item = batch.items[0]
+    index, question, passage = item
+    assert (item.example, item.question_language, item.passage_language) == (index, question, passage)
+    assert item == (index, question, passage) and hash(item) == hash((index, question, passage))
+    assert question != passage

@@ -21,8 +21,8 @@ import torch
 from safetensors.torch import load_file
 
 from hybridir.data.readers import load_training_corpus
+from hybridir.drivers.train import run_training
 from hybridir.training.config import TrainConfig
-from hybridir.training.run import run_training
 
 PROCESSES = 2
 SETTINGS = {

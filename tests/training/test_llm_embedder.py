@@ -13,10 +13,10 @@ from sentence_transformers import SentenceTransformer
 from tokenizers import Tokenizer, processors
 from transformers import AutoConfig, AutoTokenizer, BertConfig, PreTrainedTokenizerFast
 
+from hybridir.drivers.train import run_training
 from hybridir.models.registry import load_scorer
 from hybridir.training.config import TrainConfig
 from hybridir.training.model_loading import append_eos, is_decoder_only, load_model, merge_lora
-from hybridir.training.run import run_training
 from tests.helpers import xlmr_tokenizer
 from tests.training.tiny_models import build_tiny_decoder
 

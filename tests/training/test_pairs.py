@@ -8,25 +8,25 @@ from accelerate.data_loader import BatchSamplerShard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hybridir.data.parallel import ParallelCorpus, ParallelExample, ParallelText
+from hybridir.data.examples import TrainingCorpus, TrainingExample, TrainingText
 from hybridir.data.training_sources import SourceKind, TrainingSource
 from hybridir.errors import UserError
-from hybridir.sampling.batch_sampler import ParallelBatchSampler
+from hybridir.sampling.batch_sampler import PlannedBatchSampler
 from hybridir.sampling.planner import BatchPlanner, Strategy
 from hybridir.training.pairs import build_pair_table, plan_sources
 
 
-def _example(i: int, languages: str, positive: str, paragraph: str = "") -> ParallelExample:
-    texts = {lang: ParallelText(f"q{i}-{lang}", f"{positive}-{lang}") for lang in languages.split(",")}
-    return ParallelExample(f"id{i}", f"g{i}", texts, (paragraph,) if paragraph else ())
+def _example(i: int, languages: str, positive: str, paragraph: str = "") -> TrainingExample:
+    texts = {lang: TrainingText(f"q{i}-{lang}", f"{positive}-{lang}") for lang in languages.split(",")}
+    return TrainingExample(f"id{i}", f"g{i}", texts, (paragraph,) if paragraph else ())
 
 
 def test_each_source_kind_gets_only_its_pairs() -> None:
-    corpus = ParallelCorpus([_example(i, "en,de", f"p{i}") for i in range(4)])
+    corpus = TrainingCorpus([_example(i, "en,de", f"p{i}") for i in range(4)])
     sources = [
         TrainingSource("qa", SourceKind.PARALLEL_QA, corpus),
         TrainingSource("bitext", SourceKind.BITEXT, corpus),
-        TrainingSource("native", SourceKind.MONOLINGUAL_QA, ParallelCorpus([_example(9, "zh", "z")] * 1)),
+        TrainingSource("native", SourceKind.MONOLINGUAL_QA, TrainingCorpus([_example(9, "zh", "z")] * 1)),
     ]
     table = build_pair_table(sources, Strategy.HYBRID, hard_negatives=False, seed=0)
     pairs = {(i // 4 if i < 8 else 2, q, p) for i, q, p in table.row_index}
@@ -40,8 +40,8 @@ def test_each_source_kind_gets_only_its_pairs() -> None:
 
 def test_identical_positives_and_negatives_become_shared_keys() -> None:
     examples = [_example(0, "en", "same"), _example(1, "en", "same"), _example(2, "en", "other", "par")]
-    examples.append(ParallelExample("id3", "g", {"en": ParallelText("q", "x", ("other-en",))}, ("par",)))
-    table = build_pair_table(ParallelCorpus(examples), Strategy.X_X, hard_negatives=True, seed=0)
+    examples.append(TrainingExample("id3", "g", {"en": TrainingText("q", "x", ("other-en",))}, ("par",)))
+    table = build_pair_table(TrainingCorpus(examples), Strategy.X_X, hard_negatives=True, seed=0)
     keys = table.conflict_keys
     assert keys[0] & keys[1]  # the same positive text under two ids
     assert keys[2] & keys[3]  # one's negative is the other's positive, and one paragraph
@@ -68,13 +68,13 @@ def test_no_two_ranks_slices_hold_false_negatives(
             i = len(examples)
             positive = "dup" if i < duplicates else f"pos{i}"  # identical positive texts across ids
             examples.append(_example(i, "en,de,es", positive, f"par{p}"))
-    table = build_pair_table(ParallelCorpus(examples), strategy, hard_negatives=True, seed=seed)
+    table = build_pair_table(TrainingCorpus(examples), strategy, hard_negatives=True, seed=seed)
     try:
         planner = BatchPlanner(batch_size=4, strategy=strategy, seed=seed, sources=plan_sources(
-            [TrainingSource("t", SourceKind.PARALLEL_QA, ParallelCorpus(examples))], table))  # fmt: skip
+            [TrainingSource("t", SourceKind.PARALLEL_QA, TrainingCorpus(examples))], table))  # fmt: skip
     except UserError:
         return
-    sampler = ParallelBatchSampler.factory(planner, table.row_index, world_size=2)(
+    sampler = PlannedBatchSampler.factory(planner, table.row_index, world_size=2)(
         list(range(len(table.dataset))), 4, False, None, torch.Generator(), 0
     )
     positives, negatives = table.dataset["positive"], table.dataset["negative"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hybridir.data.parallel import ParallelExample, ParallelText, write_jsonl
+from hybridir.data.examples import TrainingExample, TrainingText, write_jsonl
 from hybridir.data.segment import sentence_spans, split_sentences
 from hybridir.errors import UserError
 from hybridir.translate.inputs import load_source
@@ -91,8 +91,8 @@ def test_parallel_jsonl_source_side(tmp_path: Path) -> None:
     path = tmp_path / "data.jsonl"
     write_jsonl(
         [
-            ParallelExample("a", "g", {"en": ParallelText("Q?", "One. Two.", ("Neg one.",))}),
-            ParallelExample("b", "g", {"de": ParallelText("F?", "Eins.")}),
+            TrainingExample("a", "g", {"en": TrainingText("Q?", "One. Two.", ("Neg one.",))}),
+            TrainingExample("b", "g", {"de": TrainingText("F?", "Eins.")}),
         ],
         path,
     )

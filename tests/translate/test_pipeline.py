@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from hybridir.data.parallel import read_jsonl
+from hybridir.cli import main
+from hybridir.data.examples import read_jsonl
 from hybridir.data.readers import load_training_corpus
 from hybridir.errors import UserError
 from hybridir.translate import FILTERS, TranslateConfig, run_translate
 from hybridir.translate.cache import Translation, TranslationCache
-from hybridir.translate.cli_args import add_translate_arguments, config_from_arguments, run_from_arguments
 from hybridir.translate.engine import model_key
 from hybridir.translate.pipeline import shard_of
 
@@ -47,14 +46,14 @@ def _config(squad_file: Path, model: Path, tmp_path: Path, **changes: object) ->
         batch_size=4,
         max_length=12,
         filters=(),
-        cache_path=tmp_path / "cache.sqlite",
+        cache=tmp_path / "cache.sqlite",
         progress=False,
     )
     return replace(base, **changes)
 
 
 def _cached(config: TranslateConfig, language: str, texts: list[str]) -> dict[str, Translation]:
-    with TranslationCache(Path(config.cache_path)) as cache:
+    with TranslationCache(Path(config.cache)) as cache:
         return cache.get_many(model_key(config.model, config.max_length, config.num_beams), language, texts)
 
 
@@ -207,15 +206,21 @@ def test_errors_are_one_line_user_errors(
     )
 
 
-def test_cli_flags_map_onto_the_config(squad_file: Path, tiny_m2m100: Path, tmp_path: Path) -> None:
-    parser = argparse.ArgumentParser()
-    add_translate_arguments(parser)
-    flags = ["--input", str(squad_file), "--model", str(tiny_m2m100), "--languages", "de,zh"]
+def test_cli_flags_map_onto_the_config(
+    squad_file: Path, tiny_m2m100: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flags = ["translate", "--input", str(squad_file), "--model", str(tiny_m2m100), "--languages", "de,zh"]
     flags += ["--out", str(tmp_path / "out"), "--max-length", "8", "--cache", str(tmp_path / "c.sqlite")]
     flags += ["--limit", "2"]
     chosen = ["--filters", "copy,wrong_language,truncated", "--no-filter-wrong-language"]
-    args = parser.parse_args([*flags, *chosen])
-    config = config_from_arguments(args)
-    assert (config.filter_names(), config.limit, config.languages) == (["truncated", "copy"], 2, "de,zh")
-    summary = run_from_arguments(parser.parse_args([*flags, "--filters", ""]))
+    assert main([*flags, *chosen]) == 0
+    config = json.loads((tmp_path / "out" / "translate_report.json").read_text(encoding="utf-8"))["config"]
+    assert (config["filters"], config["limit"], config["languages"]) == (
+        ["truncated", "copy"],
+        2,
+        ["de", "zh"],
+    )
+    capsys.readouterr()
+    assert main([*flags, "--filters", ""]) == 0
+    summary = capsys.readouterr().out
     assert summary.startswith(f"wrote {tmp_path / 'out' / 'train.jsonl'}: 2 of 2 questions")

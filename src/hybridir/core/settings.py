@@ -80,28 +80,64 @@ def setting(
     at_most: float | None = None,
     below: float | None = None,
     repeatable: bool = False,
+    several: bool = False,
+    metavar: str | None = None,
     flag: bool = True,
     required_flag: bool = False,
 ) -> Any:
     """A dataclass field with its help and range; ``repeatable`` makes its flag ``action=append``.
 
-    ``flag=False`` keeps a setting off the command line (set by code or config files only);
-    ``required_flag`` makes the flag required even though the dataclass has a default.
+    ``several`` makes the flag take one or more values (``nargs="+"``, a list); ``metavar`` names
+    its value in ``--help``. ``flag=False`` keeps a setting off the command line (set by code or
+    config files only); ``required_flag`` makes the flag required even though the dataclass has a
+    default.
     """
     bounds = Range(at_least, above, at_most, below)
     metadata = {
         "help": help,
         "range": bounds if bounds != Range() else None,
         "repeatable": repeatable,
+        "several": several,
+        "metavar": metavar,
         "flag": flag,
         "required_flag": required_flag,
     }
     return dataclasses.field(default=default, metadata=metadata)
 
 
+class _Unset:
+    """What an optional number's flag gives for ``none`` / ``off``: set to None, not "not given"."""
+
+    def __repr__(self) -> str:
+        return "none"
+
+
+SET_TO_NONE = _Unset()
+
+
+def _number_or_none(number: type) -> Any:
+    """An argparse type for an optional number: ``none`` (or ``off``) sets it to None."""
+
+    def parse(text: str) -> Any:
+        if text.strip().lower() in ("none", "off"):
+            return SET_TO_NONE
+        try:
+            return number(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"expected a number or none, got {text!r}") from exc
+
+    return parse
+
+
 def flag_name(name: str) -> str:
     """The command-line flag of a setting: ``batch_size`` -> ``--batch-size``."""
     return "--" + name.replace("_", "-")
+
+
+def flag_hint(settings: Iterable[str]) -> str:
+    """`` (flag --x)`` / `` (flags --x, --y)`` for an error about ``settings``; empty for none."""
+    flags = [flag_name(name) for name in settings]
+    return f" ({'flag' if len(flags) == 1 else 'flags'} {', '.join(flags)})" if flags else ""
 
 
 @cache
@@ -134,15 +170,18 @@ def coerce_choices(config: Any) -> None:
         value = getattr(config, field.name)
         if enum is not None and isinstance(value, str) and not isinstance(value, enum):
             with contextlib.suppress(ValueError):
-                setattr(config, field.name, enum(value.strip().lower()))
+                object.__setattr__(config, field.name, enum(value.strip().lower()))  # frozen ones too
 
 
 def check_settings(config: Any) -> None:
-    """Check every choice and numeric range declared on ``config``'s fields (one-line UserError)."""
+    """Check every choice and numeric range declared on ``config``'s fields (one-line UserError).
+
+    The message names the flag, or the field itself for a setting that has no flag.
+    """
     for field in dataclasses.fields(config):
         hint = _hints(type(config))[field.name]
         value = getattr(config, field.name)
-        flag = flag_name(field.name)
+        flag = flag_name(field.name) if field.metadata.get("flag", True) else field.name
         enum = _enum_of(hint)
         optional = value is None and type(None) in _unwrap(hint)
         if enum is not None and not optional and not isinstance(value, enum):
@@ -197,7 +236,13 @@ def add_arguments(
         elif enum is not None:
             options["metavar"] = "{" + ",".join(str(member.value) for member in enum) + "}"
         else:
-            options["type"] = next((t for t in (int, float) if t in members), str)
+            number = next((t for t in (int, float) if t in members), None)
+            optional = number is not None and type(None) in members
+            options["type"] = _number_or_none(number) if optional else number or str
+        if field.metadata.get("several"):
+            options["nargs"] = "+"
+        if field.metadata.get("metavar"):
+            options["metavar"] = field.metadata["metavar"]
         parser.add_argument(flag_name(field.name), **options)
 
 
@@ -207,9 +252,10 @@ def help_of(cls: type, name: str) -> str:
 
 
 def given(args: argparse.Namespace, cls: type) -> dict[str, Any]:
-    """The flags of ``cls``'s fields that were set on the command line (``None`` = not given)."""
+    """The flags of ``cls``'s fields that were set on the command line (``None`` = not given;
+    ``none`` given to an optional number = set to None)."""
     return {
-        field.name: getattr(args, field.name)
+        field.name: None if getattr(args, field.name) is SET_TO_NONE else getattr(args, field.name)
         for field in dataclasses.fields(cls)
         if getattr(args, field.name, None) is not None
     }

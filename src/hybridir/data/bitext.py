@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hybridir.data.parallel import ParallelCorpus, ParallelExample, ParallelText
+from hybridir.data.examples import TrainingCorpus, TrainingExample, TrainingText
 from hybridir.errors import UserError
 from hybridir.languages import to_project_code
 
@@ -61,7 +61,7 @@ def _read_lines(path: Path) -> list[str]:
         raise UserError(f"{path} is not UTF-8 text ({exc.reason})") from exc
 
 
-def read_bitext(folder: Path, languages: list[str] | None = None) -> tuple[ParallelCorpus, list[str]]:
+def read_bitext(folder: Path, languages: list[str] | None = None) -> tuple[TrainingCorpus, list[str]]:
     """The examples of a bitext folder (restricted to ``languages``), and notes on what was left out.
 
     Raises :class:`UserError` when the files differ in line count, a file name has no language
@@ -94,10 +94,10 @@ def read_bitext(folder: Path, languages: list[str] | None = None) -> tuple[Paral
                 blank += 1
                 continue
             other = text[neighbour].strip() if neighbour >= 0 else ""
-            texts[lang] = ParallelText(line, line, (other,) if other else ())
+            texts[lang] = TrainingText(line, line, (other,) if other else ())
         if texts:
-            examples.append(ParallelExample(f"line-{i + 1}", f"lines-{i // BLOCK_LINES}", texts))
+            examples.append(TrainingExample(f"line-{i + 1}", f"lines-{i // BLOCK_LINES}", texts))
     notes = [f"{folder.name}: {blank} blank line(s) left out of their languages"] if blank else []
     if not examples:
         raise UserError(f"bitext files in {folder} hold no text")
-    return ParallelCorpus(examples, sorted(lines)), notes
+    return TrainingCorpus(examples, sorted(lines)), notes

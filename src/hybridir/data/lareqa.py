@@ -162,7 +162,10 @@ def load_lareqa(
     folder = resolve_data_dir(name, data_dir)
     present = available_languages(folder)
     if not present:
-        raise UserError(f"{folder} holds no <language>.json files: point --data-dir at a LAReQA folder")
+        raise UserError(
+            f"{folder} holds no <language>.json files: point the data folder at a LAReQA folder",
+            settings=("data_dir",),
+        )
     chosen = select_languages(languages, present, name)
     paragraphs = load_paragraphs(folder, chosen)
 

@@ -113,7 +113,8 @@ def load_miracl(
     if not present:
         raise UserError(
             f"{folder} holds no MIRACL {split} files (topics.miracl-v1.0-<lang>-{split}.tsv and qrels...): "
-            "run `hybridir data download miracl` or point --data-dir at them"
+            "run `hybridir data download miracl` or point the data folder at them",
+            settings=("data_dir",),
         )
     if split_language_list(languages) is None:
         chosen = present
@@ -124,7 +125,8 @@ def load_miracl(
     if missing:
         raise UserError(
             f"MIRACL {split} files for {', '.join(missing)} are not in {folder}: "
-            "run `hybridir data download miracl` or point --data-dir at a complete copy"
+            "run `hybridir data download miracl` or point the data folder at a complete copy",
+            settings=("data_dir",),
         )
     topics = {}
     for lang in chosen:
@@ -170,7 +172,7 @@ def _jsonl_files(folder: Path) -> list[Path]:
 
 
 def corpus_files(corpus: Path, language: str, languages: list[str]) -> list[Path]:
-    """The JSONL file(s) of ``language`` under a user's ``--corpus`` path.
+    """The JSONL file(s) of ``language`` under a user's corpus path.
 
     A file serves a single language; a folder holds ``<lang>.jsonl[.gz]``, ``<lang>/`` or the
     hub's ``miracl-corpus-v1.0-<lang>/`` of JSONL files per language.
@@ -178,12 +180,15 @@ def corpus_files(corpus: Path, language: str, languages: list[str]) -> list[Path
     if corpus.is_file():
         if len(languages) > 1:
             raise UserError(
-                f"--corpus {corpus} is one file but {len(languages)} languages were asked for: "
-                "give one language, or a folder holding <lang>.jsonl per language"
+                f"corpus {corpus} is one file but {len(languages)} languages were asked for: "
+                "give one language, or a folder holding <lang>.jsonl per language",
+                settings=("corpus",),
             )
         return [corpus]
     if not corpus.is_dir():
-        raise UserError(f"--corpus {corpus} does not exist: give a JSONL file or a folder of them")
+        raise UserError(
+            f"corpus {corpus} does not exist: give a JSONL file or a folder of them", settings=("corpus",)
+        )
     for suffix in _SUFFIXES:
         if (corpus / f"{language}{suffix}").is_file():
             return [corpus / f"{language}{suffix}"]
@@ -198,9 +203,9 @@ def corpus_files(corpus: Path, language: str, languages: list[str]) -> list[Path
 
 def _hub_corpus_files(language: str) -> list[Path]:
     """Download (or find in the hub cache) the hub's JSONL files of ``language``."""
-    advice = "MIRACL passages need a network (the hub's miracl/miracl-corpus) or --corpus FILE"
+    advice = "MIRACL passages need a network (the hub's miracl/miracl-corpus) or a corpus file"
     if hub_offline():
-        raise UserError(f"{advice}: the hub is off (HF_HUB_OFFLINE is set)")
+        raise UserError(f"{advice}: the hub is off (HF_HUB_OFFLINE is set)", settings=("corpus",))
     from huggingface_hub import snapshot_download
 
     try:
@@ -210,10 +215,15 @@ def _hub_corpus_files(language: str) -> list[Path]:
             )
         )
     except Exception as exc:  # any network, DNS, auth or hub failure: the advice is the same
-        raise UserError(f"{advice}: downloading {CORPUS_REPO} failed ({type(exc).__name__})") from exc
+        raise UserError(
+            f"{advice}: downloading {CORPUS_REPO} failed ({type(exc).__name__})", settings=("corpus",)
+        ) from exc
     sub = folder / f"miracl-corpus-v1.0-{language}"
     if not sub.is_dir() or not _jsonl_files(sub):
-        raise UserError(f"{CORPUS_REPO} has no {language} corpus: pass --corpus FILE with its passages")
+        raise UserError(
+            f"{CORPUS_REPO} has no {language} corpus: give a corpus file with its passages",
+            settings=("corpus",),
+        )
     return _jsonl_files(sub)
 
 

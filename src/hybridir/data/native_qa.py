@@ -114,7 +114,10 @@ def read_native_file(path: Path, name: str, language: str, split: str) -> Native
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise UserError(f"{path} is missing: run `hybridir data download {name}` or pass --data-dir") from exc
+        raise UserError(
+            f"{path} is missing: run `hybridir data download {name}` or give the data folder",
+            settings=("data_dir",),
+        ) from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UserError(f"{path} is not JSON ({exc}): give the SQuAD-format {name} file") from exc
     paragraphs: list[str] = []

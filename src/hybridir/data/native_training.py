@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hybridir.data.context import ContextMode
-from hybridir.data.parallel import ParallelCorpus, ParallelExample, ParallelText
+from hybridir.data.examples import TrainingCorpus, TrainingExample, TrainingText
 from hybridir.data.segment import sentence_at, sentence_spans
 from hybridir.errors import UserError
 
@@ -77,7 +77,7 @@ def _sentences(paragraph: dict, language: str) -> list[tuple[int, int]]:
 
 def read_native_qa(
     path: Path, language: str, context: ContextMode | str = "sentence", seed: int = 0
-) -> tuple[ParallelCorpus, QaCounts]:
+) -> tuple[TrainingCorpus, QaCounts]:
     """One-language examples from a SQuAD file (see the module docstring), with the counts."""
     mode = ContextMode(context)
     try:
@@ -111,10 +111,10 @@ def read_native_qa(
                     negatives = (mode.passage(rng.choice(others), text),) if others else ()
                     question = str(qa["question"]).strip()
                     examples.append(
-                        ParallelExample(
+                        TrainingExample(
                             str(qa["id"]),
                             f"{language}:{title}",
-                            {language: ParallelText(question, positive, negatives)},
+                            {language: TrainingText(question, positive, negatives)},
                             (f"{language}:a{a_index}p{p_index}",),
                         )
                     )
@@ -125,4 +125,4 @@ def read_native_qa(
         ) from exc
     if not examples:
         raise UserError(f"{path} holds no answerable questions")
-    return ParallelCorpus(examples, [language]), counts
+    return TrainingCorpus(examples, [language]), counts

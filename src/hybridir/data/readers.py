@@ -1,4 +1,4 @@
-"""Readers that turn QA files into a :class:`ParallelCorpus` for training.
+"""Readers that turn QA files into a :class:`TrainingCorpus` for training.
 
 - A LAReQA folder (``<lang>.json`` with ``sentences``): the positive is the answer sentence
   (``context="sentence"``) or the answer sentence followed by its paragraph
@@ -6,7 +6,7 @@
   same paragraph, in the positive's language, drawn with ``seed``.
 - A folder of SQuAD v1.1 files per language (no ``sentences``), aligned by question id: the
   positive is the paragraph and the hard negative another paragraph of the same article.
-- A parallel JSONL file (see :mod:`hybridir.data.parallel`).
+- A parallel JSONL file (see :mod:`hybridir.data.examples`).
 
 Examples are grouped for the validation split by connected articles: two question ids share
 a group when, in any language, they come from the same article, so neither translations nor
@@ -23,18 +23,18 @@ from pathlib import Path
 
 from hybridir.core.unionfind import UnionFind
 from hybridir.data.context import ContextMode
+from hybridir.data.examples import TrainingCorpus, TrainingExample, TrainingText, read_jsonl
 from hybridir.data.lareqa import available_languages, load_paragraphs
-from hybridir.data.parallel import ParallelCorpus, ParallelExample, ParallelText, read_jsonl
 from hybridir.data.sources import SOURCES, resolve_data_dir
 from hybridir.errors import UserError
 from hybridir.languages import select_languages
 
 
 def _assemble(
-    per_language: dict[str, dict[str, ParallelText]],
+    per_language: dict[str, dict[str, TrainingText]],
     article_of: dict[tuple[str, str], str],
     paragraph_of: dict[tuple[str, str], str],
-) -> ParallelCorpus:
+) -> TrainingCorpus:
     """Build examples from ``language -> qid -> text`` and ``(language, qid) -> article / paragraph``."""
     groups = UnionFind()
     for (lang, qid), article in article_of.items():
@@ -45,21 +45,21 @@ def _assemble(
         languages = [lang for lang in per_language if qid in per_language[lang]]
         texts = {lang: per_language[lang][qid] for lang in languages}
         paragraphs = tuple(f"{lang}:{paragraph_of[(lang, qid)]}" for lang in languages)
-        examples.append(ParallelExample(qid, groups.find(f"q:{qid}"), texts, paragraphs))
-    return ParallelCorpus(examples, sorted(per_language))
+        examples.append(TrainingExample(qid, groups.find(f"q:{qid}"), texts, paragraphs))
+    return TrainingCorpus(examples, sorted(per_language))
 
 
 def read_lareqa_parallel(
     folder: Path, languages: Sequence[str], context: ContextMode | str = "sentence", seed: int = 0
-) -> ParallelCorpus:
+) -> TrainingCorpus:
     """Parallel examples from a LAReQA folder (answer sentence positive, sibling sentence negative)."""
     mode = ContextMode(context)
     rng = random.Random(seed)
-    per_language: dict[str, dict[str, ParallelText]] = {}
+    per_language: dict[str, dict[str, TrainingText]] = {}
     article_of: dict[tuple[str, str], str] = {}
     paragraph_of: dict[tuple[str, str], str] = {}
     for lang, records in load_paragraphs(folder, languages).items():
-        texts: dict[str, ParallelText] = {}
+        texts: dict[str, TrainingText] = {}
         for p_index, record in enumerate(records):
             for qid, question, answer_index in record.questions:
                 answer_index = min(answer_index, len(record.sentences) - 1)
@@ -67,30 +67,30 @@ def read_lareqa_parallel(
                 negatives = (rng.choice(others),) if others else ()
                 positive = mode.passage(record.sentences[answer_index], record.context)
                 negatives = tuple(mode.passage(n, record.context) for n in negatives)
-                texts[qid] = ParallelText(question, positive, negatives)
+                texts[qid] = TrainingText(question, positive, negatives)
                 article_of[(lang, qid)] = record.article or f"paragraph-{p_index}"
                 paragraph_of[(lang, qid)] = f"p{p_index}"
         per_language[lang] = texts
     return _assemble(per_language, article_of, paragraph_of)
 
 
-def read_squad_parallel(files: dict[str, Path], seed: int = 0) -> ParallelCorpus:
+def read_squad_parallel(files: dict[str, Path], seed: int = 0) -> TrainingCorpus:
     """Parallel examples from SQuAD v1.1 files per language, aligned by question id."""
     rng = random.Random(seed)
-    per_language: dict[str, dict[str, ParallelText]] = {}
+    per_language: dict[str, dict[str, TrainingText]] = {}
     article_of: dict[tuple[str, str], str] = {}
     paragraph_of: dict[tuple[str, str], str] = {}
     for lang, path in files.items():
         try:
             articles = json.loads(path.read_text(encoding="utf-8"))["data"]
-            texts: dict[str, ParallelText] = {}
+            texts: dict[str, TrainingText] = {}
             for a_index, article in enumerate(articles):
                 contexts = [p["context"] for p in article["paragraphs"]]
                 for p_index, paragraph in enumerate(article["paragraphs"]):
                     others = [c for i, c in enumerate(contexts) if i != p_index]
                     for qa in paragraph["qas"]:
                         negatives = (rng.choice(others),) if others else ()
-                        texts[str(qa["id"])] = ParallelText(qa["question"], paragraph["context"], negatives)
+                        texts[str(qa["id"])] = TrainingText(qa["question"], paragraph["context"], negatives)
                         article_of[(lang, str(qa["id"]))] = str(article.get("title", a_index))
                         paragraph_of[(lang, str(qa["id"]))] = f"a{a_index}p{p_index}"
         except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
@@ -113,7 +113,7 @@ def load_training_corpus(
     context: str = "sentence",
     seed: int = 0,
     data_dir: str | Path | None = None,
-) -> ParallelCorpus:
+) -> TrainingCorpus:
     """Load training data named by ``spec``: a benchmark name, a JSONL file, or a folder."""
     if spec in SOURCES:
         folder = resolve_data_dir(spec, data_dir)

@@ -158,7 +158,8 @@ def resolve_data_dir(name: str, data_dir: str | Path | None = None) -> Path:
             return path
     raise UserError(
         f"no local copy of {name}: run `hybridir data download {name}`, "
-        f"or set HYBRIDIR_DATA to a folder holding {name}/, or pass --data-dir"
+        f"or set HYBRIDIR_DATA to a folder holding {name}/, or give the data folder",
+        settings=("data_dir",),
     )
 
 
@@ -223,7 +224,8 @@ def prepare_benchmarks(names: tuple[str, ...], fallback: Path | None = None) -> 
                 raise UserError(
                     f"could not download {name} and no local copy was given: set HYBRIDIR_DATA to a "
                     f"folder holding {name}/ (laid out like the repository's shared/data), "
-                    "or rerun with --fallback DIR"
+                    "or rerun with a fallback folder",
+                    settings=("fallback",),
                 ) from exc
             lines.append(f"{name}: offline, copied from {fallback / name} to {copy_local(name, fallback)}")
     return lines

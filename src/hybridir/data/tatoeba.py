@@ -85,7 +85,8 @@ def load_tatoeba(data_dir: str | Path | None = None, languages: str | None = Non
     codes, notes = find_pairs(folder)
     if not codes:
         raise UserError(
-            f"{folder} holds no tatoeba.<xxx>-eng.<xxx> files: point --data-dir at the Tatoeba set"
+            f"{folder} holds no tatoeba.<xxx>-eng.<xxx> files: point the data folder at the Tatoeba set",
+            settings=("data_dir",),
         )
     chosen = select_languages(languages, sorted(codes), "tatoeba")
     pairs = []

@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from hybridir.data.bitext import read_bitext
+from hybridir.data.examples import TrainingCorpus, split_by_group
 from hybridir.data.lareqa import available_languages
 from hybridir.data.native_training import read_native_qa
-from hybridir.data.parallel import ParallelCorpus, split_by_group
 from hybridir.data.readers import load_training_corpus
 from hybridir.data.sources import SOURCES
 from hybridir.errors import UserError
@@ -85,7 +85,7 @@ class TrainingSource:
 
     name: str
     kind: SourceKind
-    corpus: ParallelCorpus
+    corpus: TrainingCorpus
     weight: float = 1.0
     notes: list[str] = field(default_factory=list)
 
@@ -149,7 +149,10 @@ def load_source(
     if spec.path not in SOURCES and path.is_file() and path.suffix == ".json":
         language = _file_language(path, spec)
         if chosen is not None and language not in chosen:
-            raise UserError(f"{path} is in {language!r}, which --languages {', '.join(chosen)} leaves out")
+            raise UserError(
+                f"{path} is in {language!r}, which the languages {', '.join(chosen)} leave out",
+                settings=("languages",),
+            )
         corpus, counts = read_native_qa(path, language, context, seed)
         return TrainingSource(
             spec.default_name, SourceKind.MONOLINGUAL_QA, corpus, spec.weight, counts.notes(spec.default_name)
@@ -173,13 +176,16 @@ def load_training_sources(
     seed: int = 0,
     data_dir: str | Path | None = None,
 ) -> list[TrainingSource]:
-    """Read every ``--train`` source. With one source, ``languages`` must all be in it; with
+    """Read every train source. With one source, ``languages`` must all be in it; with
     several, each source keeps those of ``languages`` it has, and each language must be in one."""
     specs = [parse_source_spec(item) for item in ([items] if isinstance(items, (str, Mapping)) else items)]
     if not specs:
-        raise UserError("no training data: pass --train at least once")
+        raise UserError("no training data: give at least one train source", settings=("train",))
     if data_dir is not None and sum(spec.path in SOURCES for spec in specs) > 1:
-        raise UserError("--data-dir names one benchmark's folder, but several --train benchmarks were given")
+        raise UserError(
+            "the data folder is one benchmark's, but several train benchmarks were given",
+            settings=("data_dir", "train"),
+        )
     requested = split_language_list(languages)
     sources: list[TrainingSource] = []
     covered: set[str] = set()
@@ -191,15 +197,18 @@ def load_training_sources(
             keep = [lang for lang in requested if lang in source.corpus.languages]
             if not keep:
                 raise UserError(
-                    f"train source {spec.path} has none of --languages {languages} "
-                    f"(it has {', '.join(source.corpus.languages)})"
+                    f"train source {spec.path} has none of the languages {languages} "
+                    f"(it has {', '.join(source.corpus.languages)})",
+                    settings=("languages",),
                 )
             source.corpus = source.corpus.restrict(keep)
         covered.update(source.corpus.languages)
         sources.append(source)
     for lang in requested or []:
         if lang not in covered:
-            raise UserError(f"no train source has language {lang!r} of --languages {languages}")
+            raise UserError(
+                f"no train source has language {lang!r} of the languages {languages}", settings=("languages",)
+            )
     names: dict[str, int] = {}
     for source in sources:
         names[source.name] = names.get(source.name, 0) + 1

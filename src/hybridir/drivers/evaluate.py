@@ -22,7 +22,7 @@ from hybridir.data.lareqa import LareqaBenchmark, load_lareqa
 from hybridir.data.native_qa import NATIVE_SETS
 from hybridir.data.sources import LAREQA_BENCHMARKS
 from hybridir.encoding.base import Scorer
-from hybridir.encoding.faiss_search import large_pool_scorer_if_needed
+from hybridir.encoding.faiss_search import IndexKind, large_pool_scorer_if_needed
 from hybridir.errors import UserError
 from hybridir.evaluation.lareqa import LareqaResult, evaluate_lareqa
 from hybridir.models.registry import load_scorer
@@ -58,6 +58,11 @@ class EvalConfig:
     precision: Precision = setting(
         Precision.AUTO, "dense encoding precision (auto: bf16 autocast where the hardware does bf16 natively)"
     )
+    corpus: str | None = setting(
+        None, "MIRACL corpus: JSONL (docid, title, text) or a folder of <lang>.jsonl (default: the hub's)"
+    )
+    index: IndexKind = setting(IndexKind.FLAT, "FAISS index kind (MIRACL)")
+    nprobe: int = setting(16, "IVF lists searched per query (MIRACL)", at_least=1)
 
     def __post_init__(self) -> None:
         coerce_choices(self)
@@ -174,6 +179,9 @@ def run_eval(config: EvalConfig) -> tuple[dict[str, Any], str]:
         )
         return metrics, format_tatoeba_summary(metrics)
     if kind == "miracl":
-        raise UserError("MIRACL is evaluated by `hybridir eval --benchmark miracl` (it needs --corpus)")
+        raise UserError(
+            "MIRACL needs its corpus: evaluate it with hybridir.drivers.miracl.run_miracl_eval "
+            "(`hybridir eval --benchmark miracl` does)"
+        )
     metrics = run_collection_eval(config) if kind == "collection" else run_lareqa_eval(config)
     return metrics, format_summary_table(metrics)

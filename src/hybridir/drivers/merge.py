@@ -4,13 +4,14 @@ ratio in :mod:`hybridir.evaluation.interpolation`."""
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hybridir.core.settings import check_settings, coerce_choices, setting
 from hybridir.errors import UserError
-from hybridir.evaluation.validation import CRITERIA, run_config
+from hybridir.evaluation.validation import Criterion, run_config
 
 
 def _zero_shot_of(fine_tuned: str, zero_shot: str | None) -> str:
@@ -19,7 +20,10 @@ def _zero_shot_of(fine_tuned: str, zero_shot: str | None) -> str:
         return zero_shot
     if (Path(fine_tuned) / "config.yaml").is_file():
         return run_config(Path(fine_tuned)).model
-    raise UserError(f"{fine_tuned} is not a run folder with config.yaml: name the --zero-shot model")
+    raise UserError(
+        f"{fine_tuned} is not a run folder with config.yaml: name the zero-shot model it was tuned from",
+        settings=("zero_shot",),
+    )
 
 
 def merge_at_ratio(fine_tuned: str, ratio: float, out: Path, zero_shot: str | None = None) -> Path:
@@ -59,10 +63,13 @@ def average_models(models: Sequence[str], out: Path, weights: Sequence[float] | 
     )
 
     if len(models) < 2:
-        raise UserError(f"--average needs at least two models, got {len(models)}")
+        raise UserError(f"averaging needs at least two models, got {len(models)}", settings=("average",))
     weights = list(weights) if weights else [1.0 / len(models)] * len(models)
     if len(weights) != len(models) or any(w < 0 for w in weights) or abs(sum(weights) - 1.0) > 1e-6:
-        raise UserError(f"--weights must be {len(models)} non-negative numbers summing to 1, got {weights}")
+        raise UserError(
+            f"weights must be {len(models)} non-negative numbers summing to 1, got {weights}",
+            settings=("weights",),
+        )
     loaded = [load_for_merge(spec) for spec in models]
     check_same_architecture([model for model, _ in loaded], list(models))
     state = weighted_state_dict([model.state_dict() for model, _ in loaded], weights)
@@ -89,51 +96,75 @@ def choose_ratio(
     run = Path(fine_tuned)
     if not (run / "config.yaml").is_file():
         raise UserError(
-            f"{fine_tuned} is not a run folder with config.yaml: --ratios picks the ratio on the run's "
+            f"{fine_tuned} is not a run folder with config.yaml: choosing the ratio uses the run's "
             "validation split, so it needs the run folder `hybridir train` wrote"
         )
     return select_ratio(run, ratios, out, zero_shot=zero_shot, criterion=criterion, batch_size=batch_size)
 
 
-def add_merge_arguments(p: argparse.ArgumentParser) -> None:
-    """The flags of ``hybridir merge``."""
-    p.add_argument("--out", required=True, help="folder for the merged model (with --ratios: a report too)")
-    p.add_argument("--fine-tuned", help="the fine-tuned model: a run folder (or a model folder with --ratio)")
-    p.add_argument("--zero-shot", help="the zero-shot model (default: the model the run was trained from)")
-    choice = p.add_mutually_exclusive_group(required=True)
-    choice.add_argument("--ratio", type=float, help="r in (1 - r) * zero-shot + r * fine-tuned")
-    choice.add_argument("--ratios", help="candidates, e.g. 0,0.25,0.5,0.75,1: the best on validation wins")
-    choice.add_argument("--average", nargs="+", metavar="MODEL", help="average these models (checkpoints)")
-    p.add_argument("--weights", help="with --average: comma-separated weights summing to 1 (default uniform)")
-    p.add_argument(
-        "--criterion",
-        default="mean",
-        choices=CRITERIA,
-        help="with --ratios: validation mAP to maximise (mean = of mono, cross and multi)",
+@dataclass
+class MergeConfig:
+    """What ``hybridir merge`` writes: WiSE-FT at ``ratio``, the best of ``ratios``, or an ``average``.
+
+    Each field declares its help, range or choices once (:mod:`hybridir.core.settings`); the
+    ``hybridir merge`` flags are generated from them.
+    """
+
+    out: str = setting(help="folder for the merged model (with --ratios: a report too)")
+    fine_tuned: str | None = setting(
+        None, "the fine-tuned model: a run folder (or a model folder with --ratio)"
     )
-    p.add_argument("--batch-size", type=int, default=64)
+    zero_shot: str | None = setting(None, "the zero-shot model (default: the model the run was trained from)")
+    ratio: float | None = setting(None, "r in (1 - r) * zero-shot + r * fine-tuned", at_least=0, at_most=1)
+    ratios: str | None = setting(None, "candidates, e.g. 0,0.25,0.5,0.75,1: the best on validation wins")
+    average: list[str] | None = setting(
+        None, "average these models (checkpoints)", several=True, metavar="MODEL"
+    )
+    weights: str | None = setting(
+        None, "with --average: comma-separated weights summing to 1 (default uniform)"
+    )
+    criterion: Criterion = setting(
+        Criterion.MEAN, "with --ratios: validation mAP to maximise (mean = of mono, cross and multi)"
+    )
+    batch_size: int = setting(64, "texts per encoding batch (with --ratios)", at_least=1)
 
+    def __post_init__(self) -> None:
+        coerce_choices(self)
 
-def merge_from_arguments(args: argparse.Namespace) -> str:
-    """Run ``hybridir merge`` from parsed flags; return the lines to print."""
-    out = Path(args.out)
-    if args.average:
+    def validate(self) -> None:
+        """Raise a one-line :class:`UserError` for settings that cannot work together."""
+        check_settings(self)
+        modes = [name for name in ("ratio", "ratios", "average") if getattr(self, name) is not None]
+        if len(modes) != 1:
+            raise UserError(f"give exactly one of --ratio, --ratios or --average, got {len(modes)}")
+        if not self.average and not self.fine_tuned:
+            raise UserError("--ratio and --ratios need --fine-tuned (the run folder of the fine-tuned model)")
+
+    def weight_list(self) -> list[float] | None:
+        """``weights`` as numbers (None: uniform)."""
         try:
-            weights = [float(w) for w in args.weights.split(",")] if args.weights else None
+            return [float(w) for w in self.weights.split(",")] if self.weights else None
         except ValueError as exc:
             raise UserError(f"--weights must be comma-separated numbers: {exc}") from exc
-        return f"averaged {len(args.average)} models into {average_models(args.average, out, weights)}"
-    if not args.fine_tuned:
-        raise UserError("--ratio and --ratios need --fine-tuned (the run folder of the fine-tuned model)")
-    if args.ratio is not None:
-        return (
-            f"wrote {merge_at_ratio(args.fine_tuned, args.ratio, out, args.zero_shot)} (ratio {args.ratio:g})"
-        )
+
+
+def run_merge(config: MergeConfig) -> str:
+    """Run ``hybridir merge``; return the lines to print."""
     from hybridir.evaluation.interpolation import parse_ratios
 
-    ratios = parse_ratios(args.ratios)
-    report = choose_ratio(args.fine_tuned, ratios, out, args.zero_shot, args.criterion, args.batch_size)
+    config.validate()
+    out = Path(config.out)
+    if config.average:
+        written = average_models(config.average, out, config.weight_list())
+        return f"averaged {len(config.average)} models into {written}"
+    assert config.fine_tuned is not None  # validate() checked it
+    if config.ratio is not None:
+        written = merge_at_ratio(config.fine_tuned, config.ratio, out, config.zero_shot)
+        return f"wrote {written} (ratio {config.ratio:g})"
+    ratios = parse_ratios(config.ratios or "")
+    criterion = str(config.criterion)
+    report = choose_ratio(config.fine_tuned, ratios, out, config.zero_shot, criterion, config.batch_size)
     return (
-        f"ratio {report['ratio']:g} won on validation ({args.criterion}); model in {report['model']}\n"
+        f"ratio {report['ratio']:g} won on validation ({criterion}); model in {report['model']}\n"
         f"scores: {out / 'interpolation.md'}"
     )

@@ -1,4 +1,4 @@
-"""The MIRACL evaluation driver: model + topics + corpus -> top-100 runs -> metrics.json, report.md.
+"""The MIRACL evaluation driver: model + topics + corpus -> top-100 TREC runs -> metrics.json, report.md.
 
 Per language: dense models encode the corpus into resumable disk shards (cached per model
 and language) and retrieve through FAISS; BM25 (or any scorer without vectors) ranks from
@@ -123,7 +123,9 @@ def run_miracl_eval(
     options = IndexOptions(kind=index, nprobe=nprobe)
     corpus = Path(corpus) if corpus is not None else None
     if corpus is not None and not corpus.exists():
-        raise UserError(f"--corpus {corpus} does not exist: give a JSONL file or a folder of them")
+        raise UserError(
+            f"corpus {corpus} does not exist: give a JSONL file or a folder of them", settings=("corpus",)
+        )
     benchmark = load_miracl(languages, data_dir)
     scorer = load_scorer(model, batch_size=batch_size, max_length=max_length, show_progress=show_progress)
     if encoders_of(scorer) is not None and hasattr(scorer, "show_progress"):

@@ -46,7 +46,8 @@ def run_native_eval(config: EvalConfig) -> dict[str, Any]:
     requested = split_language_list(config.languages)
     if requested not in (None, [qa.language]):
         raise UserError(
-            f"{qa.name} is {qa.language} only: drop --languages or pass --languages {qa.language}"
+            f"{qa.name} is {qa.language} only: drop the languages or ask for {qa.language}",
+            settings=("languages",),
         )
     scorer = load_config_scorer(config)
     benchmark = qa.sentence_benchmark()

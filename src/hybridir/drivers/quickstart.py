@@ -14,10 +14,10 @@ from typing import Any
 from hybridir.core.files import atomic_write, write_json
 from hybridir.core.process import in_fresh_process
 from hybridir.drivers.evaluate import EvalConfig, run_lareqa_eval
+from hybridir.drivers.train import run_training
 from hybridir.reports.comparison import comparison_markdown
 from hybridir.training.checkpoints import resumable
 from hybridir.training.config import TrainConfig
-from hybridir.training.run import run_training
 
 BASE_MODEL = "multilingual-e5-small"
 QUICKSTART_STEPS = 120  # 402 s of training on a 2-core CPU with frozen token embeddings (README)

@@ -24,12 +24,22 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from hybridir.core.paths import cache_dir
+from hybridir.core.settings import Choice
 from hybridir.encoding.base import Scorer
 from hybridir.encoding.cache import files_fingerprint
 from hybridir.encoding.shards import EncodeFn, ShardedEmbeddings, encode_to_shards
 from hybridir.errors import UserError
 
-INDEX_KINDS = ("flat", "ivf", "hnsw")
+
+class IndexKind(Choice):
+    """The FAISS index kinds: flat (exact), ivf and hnsw (approximate)."""
+
+    FLAT = "flat"
+    IVF = "ivf"
+    HNSW = "hnsw"
+
+
+INDEX_KINDS = tuple(kind.value for kind in IndexKind)
 LARGE_POOL_CANDIDATES = 200_000  # above this, dense LAReQA-style scoring goes through shards + FAISS
 
 
@@ -76,7 +86,10 @@ def build_index(
         index = faiss.IndexFlatIP(dim)
     elif options.kind == "ivf":
         if count == 0:
-            raise UserError("an ivf index needs at least one vector: use --index flat for an empty pool")
+            raise UserError(
+                "an ivf index needs at least one vector: use index flat for an empty pool",
+                settings=("index",),
+            )
         nlist = min(options.nlist or default_nlist(count), count)
         index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
         _train_ivf(index, embeddings, options)

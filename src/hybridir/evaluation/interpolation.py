@@ -1,4 +1,4 @@
-"""The WiSE-FT ratio, chosen on validation retrieval and never on a test benchmark (``merge --ratios``).
+"""The WiSE-FT ratio, chosen on validation retrieval and never on a test benchmark (``hybridir merge``).
 
 Every ratio's interpolated weights are scored on the run's validation split (see
 :mod:`hybridir.evaluation.validation`); the winner maximises the chosen criterion (by default
@@ -17,11 +17,13 @@ from typing import Any
 from sentence_transformers import SentenceTransformer
 from tqdm.auto import tqdm
 
+from hybridir.core.settings import choice_list
 from hybridir.data.lareqa import LareqaBenchmark
 from hybridir.encoding.dense import DenseScorer
 from hybridir.errors import UserError
 from hybridir.evaluation.validation import (
     CRITERIA,
+    Criterion,
     parallel_benchmark,
     run_config,
     score_validation,
@@ -37,20 +39,27 @@ def parse_ratios(text: str) -> list[float]:
     try:
         ratios = sorted({float(part) for part in text.split(",") if part.strip()})
     except ValueError as exc:
-        raise UserError(f"--ratios must be comma-separated numbers, e.g. 0,0.25,0.5,0.75,1: {exc}") from exc
+        raise UserError(
+            f"ratios must be comma-separated numbers, e.g. 0,0.25,0.5,0.75,1: {exc}", settings=("ratios",)
+        ) from exc
     if not ratios:
-        raise UserError("--ratios is empty: give e.g. 0,0.25,0.5,0.75,1")
+        raise UserError("ratios is empty: give e.g. 0,0.25,0.5,0.75,1", settings=("ratios",))
     return [check_ratio(r) for r in ratios]
 
 
 def criterion_value(scores: dict[str, Any], criterion: str) -> float:
     """The number a ratio is chosen by: one setting's mAP, or the mean of those the split has."""
     if criterion not in CRITERIA:
-        raise UserError(f"--criterion must be one of {', '.join(CRITERIA)}, got {criterion!r}")
+        raise UserError(
+            f"criterion must be {choice_list(Criterion)}, got {criterion!r}", settings=("criterion",)
+        )
     if criterion != "mean":
         value = scores[f"{criterion}_map"]
         if value is None:
-            raise UserError(f"the validation split has no {criterion} setting: choose another --criterion")
+            raise UserError(
+                f"the validation split has no {criterion} setting: choose another criterion",
+                settings=("criterion",),
+            )
         return float(value)
     values = [scores[f"{s}_map"] for s in CRITERIA[1:] if scores[f"{s}_map"] is not None]
     return sum(values) / len(values)

@@ -16,15 +16,26 @@ from typing import Any
 
 import numpy as np
 
+from hybridir.core.settings import Choice
+from hybridir.data.examples import TrainingCorpus, split_by_group
 from hybridir.data.lareqa import Candidate, LareqaBenchmark, Question
-from hybridir.data.parallel import ParallelCorpus, split_by_group
 from hybridir.data.readers import load_training_corpus
 from hybridir.encoding.base import Scorer
 from hybridir.errors import UserError
 from hybridir.evaluation.lareqa import evaluate_lareqa
 from hybridir.training.config import TrainConfig, build_config, read_yaml
 
-CRITERIA = ("mean", "monolingual", "crosslingual", "multilingual")  # what a choice on validation maximises
+
+class Criterion(Choice):
+    """What a choice on validation maximises: one setting's mAP, or the mean of those the split has."""
+
+    MEAN = "mean"
+    MONOLINGUAL = "monolingual"
+    CROSSLINGUAL = "crosslingual"
+    MULTILINGUAL = "multilingual"
+
+
+CRITERIA = tuple(criterion.value for criterion in Criterion)
 
 
 def run_config(run: Path) -> TrainConfig:
@@ -37,7 +48,7 @@ def run_config(run: Path) -> TrainConfig:
     return build_config(values)
 
 
-def validation_split(config: TrainConfig) -> ParallelCorpus:
+def validation_split(config: TrainConfig) -> TrainingCorpus:
     """The examples ``config``'s run held out for validation, or a :class:`UserError` when there are none."""
     corpus = load_training_corpus(
         config.train, config.languages, config.context, config.seed, config.data_dir
@@ -51,7 +62,7 @@ def validation_split(config: TrainConfig) -> ParallelCorpus:
     return validation
 
 
-def parallel_benchmark(corpus: ParallelCorpus, name: str = "validation") -> LareqaBenchmark:
+def parallel_benchmark(corpus: TrainingCorpus, name: str = "validation") -> LareqaBenchmark:
     """``corpus`` as a LAReQA benchmark: each passage text once per language, positives relevant."""
     questions: list[Question] = []
     candidates: list[Candidate] = []

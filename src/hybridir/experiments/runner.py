@@ -32,6 +32,7 @@ from typing import Any
 import yaml
 
 from hybridir.drivers.evaluate import EvalConfig, run_eval, run_lareqa_eval
+from hybridir.drivers.train import run_training
 from hybridir.errors import UserError
 from hybridir.experiments.archive import archive_grid
 from hybridir.experiments.config import (
@@ -50,7 +51,6 @@ from hybridir.experiments.status import TRAIN, Status, StatusLog, baseline_cell,
 from hybridir.experiments.subsets import evaluation_data, training_data
 from hybridir.training.checkpoints import resumable
 from hybridir.training.config import RESUME_FREE_FIELDS, TrainConfig
-from hybridir.training.run import run_training
 
 Log = Callable[[str], None]
 

@@ -17,14 +17,14 @@ from typing import Any, TypedDict
 
 from hybridir.core.files import atomic_folder, write_json
 from hybridir.core.unionfind import UnionFind
+from hybridir.data.examples import TrainingCorpus, TrainingExample, write_jsonl
 from hybridir.data.lareqa import available_languages
-from hybridir.data.parallel import ParallelCorpus, ParallelExample, write_jsonl
 from hybridir.data.readers import load_training_corpus
 from hybridir.data.sources import resolve_data_dir
 from hybridir.errors import UserError
 
 
-def starve_languages(corpus: ParallelCorpus, fractions: Mapping[str, float], seed: int) -> ParallelCorpus:
+def starve_languages(corpus: TrainingCorpus, fractions: Mapping[str, float], seed: int) -> TrainingCorpus:
     """Keep each listed language in only ``round(fraction * n)`` of the ``n`` examples that have it.
 
     The language is dropped from the other examples, which keep their remaining languages (an
@@ -39,8 +39,8 @@ def starve_languages(corpus: ParallelCorpus, fractions: Mapping[str, float], see
     for ex in corpus.examples:
         texts = {lang: text for lang, text in ex.texts.items() if ex.id not in drop.get(lang, ())}
         if texts:
-            examples.append(ParallelExample(ex.id, ex.group, texts, ex.paragraphs))
-    return ParallelCorpus(examples, list(corpus.languages))
+            examples.append(TrainingExample(ex.id, ex.group, texts, ex.paragraphs))
+    return TrainingCorpus(examples, list(corpus.languages))
 
 
 def _digest(settings: Mapping[str, Any]) -> str:

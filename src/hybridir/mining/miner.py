@@ -27,7 +27,7 @@ from datasets import Dataset
 from sentence_transformers.util import mine_hard_negatives
 from tqdm.auto import tqdm
 
-from hybridir.data.parallel import ParallelCorpus, ParallelExample, ParallelText
+from hybridir.data.examples import TrainingCorpus, TrainingExample, TrainingText
 from hybridir.encoding.base import Scorer
 from hybridir.mining.pool import MiningPool, build_pool
 from hybridir.mining.settings import MiningSettings, within_margin
@@ -177,8 +177,8 @@ def _cross_lingual_guard(
 
 
 def mine_corpus(
-    corpus: ParallelCorpus, scorer: Scorer, settings: MiningSettings, batch_size: int = 64
-) -> tuple[ParallelCorpus, list[MinedText]]:
+    corpus: TrainingCorpus, scorer: Scorer, settings: MiningSettings, batch_size: int = 64
+) -> tuple[TrainingCorpus, list[MinedText]]:
     """Mine negatives for every text of ``corpus``; return the new corpus and what was found per text.
 
     Each text's ``negatives`` become the mined ones (plus its own with ``keep_existing``); a
@@ -217,6 +217,6 @@ def mine_corpus(
             negatives = [n for n, _ in found.negatives]
             if settings.keep_existing:
                 negatives += [n for n in text.negatives if n not in negatives and n != text.positive]
-            texts[language] = ParallelText(text.question, text.positive, tuple(negatives))
-        examples.append(ParallelExample(example.id, example.group, texts))
-    return ParallelCorpus(examples, corpus.languages), [mined[key] for key in sorted(mined)]
+            texts[language] = TrainingText(text.question, text.positive, tuple(negatives))
+        examples.append(TrainingExample(example.id, example.group, texts))
+    return TrainingCorpus(examples, corpus.languages), [mined[key] for key in sorted(mined)]

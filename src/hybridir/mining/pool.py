@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hybridir.data.parallel import ParallelCorpus
+from hybridir.data.examples import TrainingCorpus
 
 
 @dataclass
@@ -26,7 +26,7 @@ class MiningPool:
     lists as positive or negative.
     """
 
-    corpus: ParallelCorpus
+    corpus: TrainingCorpus
     questions: list[str] = field(default_factory=list)
     question_language: list[str] = field(default_factory=list)
     question_owners: list[list[int]] = field(default_factory=list)
@@ -62,7 +62,7 @@ class MiningPool:
         return np.array(sorted(c for c in banned if span.start <= c < span.stop), dtype=np.int64)
 
 
-def build_pool(corpus: ParallelCorpus) -> MiningPool:
+def build_pool(corpus: TrainingCorpus) -> MiningPool:
     """Flatten ``corpus`` into question rows and per-language passage pools (see :class:`MiningPool`)."""
     pool = MiningPool(corpus)
     for lang in corpus.languages:

@@ -1,4 +1,4 @@
-"""What a mining run is asked for: rank window, margin rule, guards, and the margin rule itself.
+"""What mining is asked for: rank window, margin rule, guards, and the margin rule itself.
 
 Kept apart from :mod:`hybridir.mining.miner` so the command line can read the settings without
 importing sentence-transformers.
@@ -10,34 +10,53 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hybridir.core.settings import Choice, check_settings, coerce_choices, setting
 from hybridir.errors import UserError
 
-SAMPLING = ("top", "random")
+
+class NegativeSampling(Choice):
+    """Which of the candidates left after the margin rule become the negatives."""
+
+    TOP = "top"  # the highest-scoring ones
+    RANDOM = "random"  # drawn among them (seeded)
 
 
 @dataclass(frozen=True)
 class MiningSettings:
-    """The rank window, the margin rule, the guards and how many negatives each text keeps."""
+    """The rank window, the margin rule, the guards and how many negatives each text keeps.
 
-    num_negatives: int = 3
-    range_min: int = 0
-    range_max: int = 50
-    relative_margin: float | None = 0.05
-    absolute_margin: float | None = None
-    max_score: float | None = None
-    min_score: float | None = None  # e.g. > 0 with BM25: a candidate sharing no piece is no hard negative
-    sampling: str = "top"  # top: the highest-scoring candidates left; random: drawn among them
-    group_guard: bool = True
-    cross_lingual_guard: bool = True
-    keep_existing: bool = False  # append the data's own negatives after the mined ones
-    seed: int = 42
-    block_size: int = 256  # question rows per score block
+    Each field declares its help, range or choices once (:mod:`hybridir.core.settings`); the
+    ``hybridir mine`` flags are generated from them.
+    """
+
+    num_negatives: int = setting(3, "negatives kept per text", at_least=1)
+    range_min: int = setting(0, "skip the candidates ranked above this", at_least=0)
+    range_max: int = setting(50, "consider candidates up to this rank")
+    relative_margin: float | None = setting(0.05, "keep n <= p - |p| * margin; none: off", at_least=0)
+    absolute_margin: float | None = setting(None, "keep n + margin <= p", at_least=0)
+    max_score: float | None = setting(None, "drop candidates scoring above this")
+    # e.g. > 0 with BM25: a candidate sharing no piece is no hard negative
+    min_score: float | None = setting(None, "drop candidates scoring below this")
+    sampling: NegativeSampling = setting(
+        NegativeSampling.TOP, "top: the highest-scoring candidates left; random: drawn among them"
+    )
+    group_guard: bool = setting(
+        True, "never mine a passage of the question's group (article: sibling questions)"
+    )
+    cross_lingual_guard: bool = setting(
+        True, "keep a negative only if the margin also holds for the example's other-language questions"
+    )
+    keep_existing: bool = setting(False, "append the data's own negatives after the mined ones")
+    seed: int = setting(42, "the training run's seed (same validation split)", at_least=0)
+    block_size: int = setting(256, "question rows per score block", at_least=1, flag=False)
+
+    def __post_init__(self) -> None:
+        coerce_choices(self)
 
     def validate(self) -> None:
         """Raise a one-line :class:`UserError` for settings that cannot work."""
-        if self.num_negatives < 1:
-            raise UserError(f"--num-negatives must be at least 1, got {self.num_negatives}")
-        if self.range_min < 0 or self.range_max <= self.range_min:
+        check_settings(self)
+        if self.range_max <= self.range_min:
             raise UserError(
                 f"rank window needs 0 <= --range-min < --range-max, got {self.range_min} and {self.range_max}"
             )
@@ -46,14 +65,6 @@ class MiningSettings:
                 f"--num-negatives {self.num_negatives} does not fit the rank window "
                 f"{self.range_min}:{self.range_max}: widen the window or mine fewer"
             )
-        for name in ("relative_margin", "absolute_margin"):
-            value = getattr(self, name)
-            if value is not None and value < 0:
-                raise UserError(f"--{name.replace('_', '-')} must be >= 0, got {value}")
-        if self.sampling not in SAMPLING:
-            raise UserError(f"--sampling must be top or random, got {self.sampling!r}")
-        if self.block_size < 1:
-            raise UserError(f"block size must be positive, got {self.block_size}")
 
 
 def within_margin(negative: np.ndarray, positive: np.ndarray | float, settings: MiningSettings) -> np.ndarray:

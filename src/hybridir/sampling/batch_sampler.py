@@ -1,4 +1,7 @@
-"""The sentence-transformers batch sampler that feeds a :class:`BatchPlanner`'s batches to the Trainer."""
+"""The sentence-transformers batch sampler that feeds a :class:`BatchPlanner`'s batches to the Trainer.
+
+Named after what it yields, the planned batches of any strategy (x-x, x-x-mono, x-y or hybrid).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from hybridir.core.process import world_size as current_world_size
 from hybridir.sampling.planner import BatchPlanner, Item, PlannedBatch
 
 
-class ParallelBatchSampler(DefaultBatchSampler):
+class PlannedBatchSampler(DefaultBatchSampler):
     """Yields, per epoch, the dataset rows of the planner's global batches, in plan order.
 
     ``row_index`` maps a planned item ``(example index, question language, passage language)``
@@ -65,7 +68,7 @@ class ParallelBatchSampler(DefaultBatchSampler):
     @classmethod
     def factory(
         cls, planner: BatchPlanner, row_index: Mapping[Item, int], world_size: int | None = None
-    ) -> Callable[..., ParallelBatchSampler]:
+    ) -> Callable[..., PlannedBatchSampler]:
         """A callable with the Trainer's batch-sampler signature that builds this sampler.
 
         The Trainer passes its DataLoader batch size: with ``split_batches=True`` that is the
@@ -85,7 +88,7 @@ class ParallelBatchSampler(DefaultBatchSampler):
             valid_label_columns: list[str] | None = None,
             generator: torch.Generator | None = None,
             seed: int = 0,
-        ) -> ParallelBatchSampler:
+        ) -> PlannedBatchSampler:
             if processes > 1 and batch_size * processes == planner.batch_size:
                 raise ValueError(
                     f"got the per-device batch size {batch_size}: run accelerate with split_batches=True "

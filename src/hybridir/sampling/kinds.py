@@ -1,6 +1,6 @@
 """The vocabulary of batch planning: strategies, batch kinds, planned batches and their items.
 
-A planned item is ``(example index, question language, passage language)``; a batch is of one
+A planned :class:`Item` is ``(example index, question language, passage language)``; a batch is of one
 kind: ``x-x`` (same-language pairs, languages mixed), ``x-x-mono`` (one language throughout) or
 ``x-y`` (question and passage in different languages). See :mod:`hybridir.sampling.planner`.
 """
@@ -9,11 +9,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from hybridir.core.settings import Choice
 from hybridir.errors import UserError
 
-Item = tuple[int, str, str]
+
+class Item(NamedTuple):
+    """One planned pair: an example (its index in the source's corpus) in two languages.
+
+    A tuple, so ``index, question, passage = item`` unpacks it and it equals (and hashes as) the
+    plain tuple ``(index, question_language, passage_language)``.
+    """
+
+    example: int
+    question_language: str
+    passage_language: str
 
 
 class Strategy(Choice):

@@ -100,7 +100,7 @@ class _EpochDraw:
         language = self._choosers[pools.position].choose(pools.languages, float(self._rng.random()))
         indices = self._take(pools, f"lang:{language}", pools.language_pools[language])
         return PlannedBatch(
-            BatchKind.X_X_MONO, tuple((i, language, language) for i in indices), pools.position
+            BatchKind.X_X_MONO, tuple(Item(i, language, language) for i in indices), pools.position
         )
 
     def _same_language_pairs(self, pools: SourcePools) -> PlannedBatch:
@@ -110,7 +110,7 @@ class _EpochDraw:
         items = []
         for i, u in zip(indices, draws, strict=True):
             language = chooser.choose(self._planner.sorted_languages(i), u)
-            items.append((i, language, language))
+            items.append(Item(i, language, language))
         return PlannedBatch(BatchKind.X_X, tuple(items), pools.position)
 
     def _cross(self, pools: SourcePools) -> PlannedBatch:
@@ -122,7 +122,7 @@ class _EpochDraw:
             languages = self._planner.sorted_languages(i)
             question = chooser.choose(languages, u_question)
             others = tuple(lang for lang in languages if lang != question)
-            items.append((i, question, chooser.choose(others, u_passage)))
+            items.append(Item(i, question, chooser.choose(others, u_passage)))
         return PlannedBatch(BatchKind.X_Y, tuple(items), pools.position)
 
 
@@ -278,12 +278,13 @@ class BatchPlanner:
             prefix = f"source {pools.name}: " if several else ""
             served = [kind for kind in self.kinds if self._serves(pools, kind)]
             if several and not served:
-                raise UserError(prefix + self._serves_nothing(pools))
+                raise UserError(prefix + self._serves_nothing(pools), settings=("sampling", "alpha"))
             usable = pools.capacity(pools.usable[1], self.keys_of)
             if usable < b:
                 raise UserError(
                     f"{prefix}only {usable} training examples{self._siblings_note(usable, len(pools))}, "
-                    f"fewer than the batch size {b}: use a smaller --batch-size"
+                    f"fewer than the batch size {b}: use a smaller batch size",
+                    settings=("batch_size",),
                 )
             if BatchKind.X_X_MONO in served:
                 self._check_language_sizes(pools, prefix)
@@ -292,23 +293,24 @@ class BatchPlanner:
         for kind in self.kinds:
             if not any(self._serves(pools, kind) for pools in self.pools):
                 if not several:
-                    raise UserError(self._serves_nothing(self.pools[0]))
+                    raise UserError(self._serves_nothing(self.pools[0]), settings=("sampling", "alpha"))
                 raise UserError(
                     f"{self.strategy.value} draws {kind.value} batches, but none of the sources "
                     f"({', '.join(p.name for p in self.pools)}) can serve them: add a source that can, "
-                    "or change --sampling / --alpha"
+                    "or change the sampling or alpha",
+                    settings=("sampling", "alpha"),
                 )
 
     def _serves_nothing(self, pools: SourcePools) -> str:
         if not pools.serves_same_language:
             gives = "only cross-language (x-y) pairs"
-            use = "--sampling x-y or hybrid with --alpha below 1"
+            use = "sampling x-y or hybrid with alpha below 1"
         elif pools.source.cross_language:
             gives = f"only same-language pairs (it has the one language {', '.join(pools.languages)})"
-            use = "--sampling x-x, x-x-mono or hybrid with --alpha above 0"
+            use = "sampling x-x, x-x-mono or hybrid with alpha above 0"
         else:
             gives = "only same-language pairs (monolingual QA)"
-            use = "--sampling x-x, x-x-mono or hybrid with --alpha above 0"
+            use = "sampling x-x, x-x-mono or hybrid with alpha above 0"
         kinds = ", ".join(kind.value for kind in self.kinds)
         return f"it gives {gives}, but {self.strategy.value} draws only {kinds} batches: drop it or use {use}"
 
@@ -327,25 +329,29 @@ class BatchPlanner:
             )
             raise UserError(
                 f"{prefix}{self.strategy.value} needs one-language batches of {b}, but {listed} cannot fill "
-                f"one: use a smaller --batch-size or drop {', '.join(lang for lang, _ in small)} "
-                "with --languages"
+                f"one: use a smaller batch size or drop {', '.join(lang for lang, _ in small)} "
+                "from the languages",
+                settings=("batch_size", "languages"),
             )
 
     def _check_cross_lingual(self, pools: SourcePools, prefix: str) -> None:
         b = self.batch_size
-        instead = "--alpha 1" if self.strategy is Strategy.HYBRID else "--sampling x-x or x-x-mono"
+        hybrid = self.strategy is Strategy.HYBRID
+        instead, setting_name = ("alpha 1", "alpha") if hybrid else ("sampling x-x or x-x-mono", "sampling")
         if len(pools.languages) < 2:
             raise UserError(
                 f"{prefix}{self.strategy.value} needs cross-lingual pairs, but the data has only the "
-                f"language(s) {', '.join(pools.languages) or 'none'}: add languages with --languages "
-                f"or use {instead}"
+                f"language(s) {', '.join(pools.languages) or 'none'}: add languages "
+                f"or use {instead}",
+                settings=("languages", setting_name),
             )
         if not pools.source.cross_language:
-            raise UserError(f"{prefix}{self._serves_nothing(pools)}")
+            raise UserError(f"{prefix}{self._serves_nothing(pools)}", settings=("sampling", "alpha"))
         multi = pools.capacity(pools.usable[2], self.keys_of)
         if multi < b:
             note = self._siblings_note(multi, len(pools.usable[2]))
             raise UserError(
                 f"{prefix}{self.strategy.value} needs examples in two or more languages, but only {multi} "
-                f"have them{note}, fewer than the batch size {b}: use a smaller --batch-size or {instead}"
+                f"have them{note}, fewer than the batch size {b}: use a smaller batch size or {instead}",
+                settings=("batch_size", setting_name),
             )

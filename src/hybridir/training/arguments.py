@@ -33,7 +33,7 @@ def check_parallel_setup(config: TrainConfig, processes: int) -> None:
     if processes == 1 and has_accelerator() and torch.cuda.device_count() > 1:
         raise UserError(
             f"{torch.cuda.device_count()} GPUs are visible to one process: launch one process per GPU "
-            "(torchrun --nproc-per-node N -m hybridir.cli train ...) or set CUDA_VISIBLE_DEVICES to one GPU"
+            "(`torchrun --nproc-per-node N -m hybridir.cli train ...`) or set CUDA_VISIBLE_DEVICES to one GPU"
         )
 
 
@@ -49,7 +49,8 @@ def validation_batch_size(smallest_language: int, config: TrainConfig, processes
     if size < 2:
         raise UserError(
             f"the validation split's smallest language has {smallest_language} examples, too few for a "
-            f"batch over {processes} processes: raise --validation-fraction or set it to 0"
+            f"batch over {processes} processes: raise the validation fraction or set it to 0",
+            settings=("validation_fraction",),
         )
     return size
 

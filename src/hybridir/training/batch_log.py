@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from hybridir.core.files import atomic_write
-from hybridir.sampling.batch_sampler import ParallelBatchSampler
+from hybridir.sampling.batch_sampler import PlannedBatchSampler
 from hybridir.sampling.planner import BatchKind, BatchPlanner, Item, PlannedBatch
 
 
@@ -32,7 +32,7 @@ def optimizer_step(epoch: int, position: int, num_batches: int, accumulation: in
 
 def _items(items: tuple[Item, ...], example_ids: Sequence[str]) -> list[list[str]]:
     """(question language, passage language, example id) of each planned item."""
-    return [[q, p, example_ids[i]] for i, q, p in items]
+    return [[item.question_language, item.passage_language, example_ids[item.example]] for item in items]
 
 
 def batch_records(
@@ -131,8 +131,8 @@ class RankSliceLog:
         atomic_write(self.path, "".join(records[key] + "\n" for key in sorted(records)))
 
 
-class SliceLoggingBatchSampler(ParallelBatchSampler):
-    """A :class:`ParallelBatchSampler` that also logs this rank's slice of every batch it yields."""
+class SliceLoggingBatchSampler(PlannedBatchSampler):
+    """A :class:`PlannedBatchSampler` that also logs this rank's slice of every batch it yields."""
 
     slice_log: RankSliceLog | None = None
 

@@ -12,7 +12,7 @@ import torch
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
 from hybridir.core.files import atomic_write
-from hybridir.sampling.batch_sampler import ParallelBatchSampler
+from hybridir.sampling.batch_sampler import PlannedBatchSampler
 
 
 class JsonlLogCallback(TrainerCallback):
@@ -91,7 +91,7 @@ class SamplerEpochCallback(TrainerCallback):
 
     def __init__(self, accumulation: int) -> None:
         self.accumulation = accumulation
-        self.sampler: ParallelBatchSampler | None = None
+        self.sampler: PlannedBatchSampler | None = None
 
     def on_epoch_begin(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs):
         if self.sampler is not None:

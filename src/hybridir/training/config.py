@@ -209,5 +209,6 @@ def check_resumable(saved: dict[str, Any], current: TrainConfig) -> None:
         if saved[key] != value:
             raise UserError(
                 f"cannot resume: {key} was {saved[key]!r} in the saved run and is {value!r} now; "
-                "rerun with the same settings or use a new --out"
+                "rerun with the same settings or use a new output folder",
+                settings=("out",),
             )

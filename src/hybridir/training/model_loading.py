@@ -128,7 +128,8 @@ def append_eos(tokenizer: PreTrainedTokenizerBase) -> None:
     if tokenizer(probe)["input_ids"] != [*before, eos_id]:
         raise UserError(
             f"could not make the {type(tokenizer).__name__} tokenizer append its EOS token for "
-            "last-token pooling: use a model whose tokenizer does, or --pooling mean"
+            "last-token pooling: use a model whose tokenizer does, or pooling mean",
+            settings=("pooling",),
         )
 
 
@@ -137,7 +138,7 @@ def _replace_pooling(model: SentenceTransformer, mode: str) -> None:
         if isinstance(module, Pooling):
             model[index] = Pooling(module.embedding_dimension, pooling_mode=mode)
             return
-    raise UserError(f"--pooling {mode}: the model has no pooling module to change")
+    raise UserError(f"pooling {mode}: the model has no pooling module to change", settings=("pooling",))
 
 
 def _set_prompts(model: SentenceTransformer, config: TrainConfig) -> None:

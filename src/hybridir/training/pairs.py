@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from datasets import Dataset
 
-from hybridir.data.parallel import ParallelCorpus
+from hybridir.data.examples import TrainingCorpus
 from hybridir.data.training_sources import SourceKind, TrainingSource
 from hybridir.sampling.planner import Item, Strategy
 from hybridir.sampling.sources import PlanSource
@@ -47,9 +47,9 @@ def _pairs_for(languages: list[str], strategy: Strategy, kind: SourceKind) -> li
     return same + cross
 
 
-def as_sources(data: ParallelCorpus | Sequence[TrainingSource]) -> list[TrainingSource]:
+def as_sources(data: TrainingCorpus | Sequence[TrainingSource]) -> list[TrainingSource]:
     """One parallel-QA source for a bare corpus; sources as they are."""
-    if isinstance(data, ParallelCorpus):
+    if isinstance(data, TrainingCorpus):
         return [TrainingSource("train", SourceKind.PARALLEL_QA, data)]
     return list(data)
 
@@ -83,7 +83,7 @@ def _fallback_negative(pool: list[tuple[int, str]], positive: str, rng: random.R
 
 
 def build_pair_table(
-    data: ParallelCorpus | Sequence[TrainingSource], strategy: Strategy, hard_negatives: bool, seed: int
+    data: TrainingCorpus | Sequence[TrainingSource], strategy: Strategy, hard_negatives: bool, seed: int
 ) -> PairTable:
     """Rows of (anchor question, positive passage[, negative passage]) for every drawable pair.
 
@@ -109,7 +109,7 @@ def build_pair_table(
             keys: set[Hashable] = {("p", paragraph) for paragraph in example.paragraphs}
             keys.update(("t", text.positive) for text in example.texts.values())
             for q_lang, p_lang in _pairs_for(sorted(example.texts), strategy, source.kind):
-                row_index[(offset + index, q_lang, p_lang)] = len(columns["anchor"])
+                row_index[Item(offset + index, q_lang, p_lang)] = len(columns["anchor"])
                 passage = example.texts[p_lang]
                 columns["anchor"].append(example.texts[q_lang].question)
                 columns["positive"].append(passage.positive)

@@ -108,7 +108,8 @@ def _marian_codes(model_name: str, tokenizer: Any, source: str, targets: Sequenc
     if name_source and not _iso_matches(name_source, source):
         raise UserError(
             f"Marian model {model_name} translates from {name_source!r}, not {source!r}: "
-            f"use Helsinki-NLP/opus-mt-{source}-<target> or set --source-language {name_source}"
+            f"use Helsinki-NLP/opus-mt-{source}-<target> or set the source language to {name_source}",
+            settings=("source_language",),
         )
     target_tokens = {token for token in tokenizer.get_vocab() if _MARIAN_TOKEN.match(token)}
     plans: dict[str, LanguagePlan] = {}
@@ -134,8 +135,9 @@ def _marian_codes(model_name: str, tokenizer: Any, source: str, targets: Sequenc
         if not _iso_matches(str(fixed), lang):
             raise UserError(
                 f"Marian model {model_name} only produces {fixed!r}, not {lang!r}: run it with "
-                f"--languages {fixed}, use Helsinki-NLP/opus-mt-{source}-{lang}, or a multilingual model "
-                "(facebook/nllb-200-distilled-600M, facebook/m2m100_418M)"
+                f"languages {fixed}, use Helsinki-NLP/opus-mt-{source}-{lang}, or a multilingual model "
+                "(facebook/nllb-200-distilled-600M, facebook/m2m100_418M)",
+                settings=("languages",),
             )
         plans[lang] = LanguagePlan()
     return ModelCodes("marian", None, plans)
@@ -164,7 +166,8 @@ def plan_languages(
     if missing:
         raise UserError(
             f"{model_name} cannot produce {', '.join(missing)} (no {token_of(missing[0])} token): "
-            "drop those from --languages or use a model that covers them"
+            "drop those from the target languages or use a model that covers them",
+            settings=("languages",),
         )
     return ModelCodes(
         family, source_code, {lang: LanguagePlan(forced_bos=token_of(lang)) for lang in targets}

@@ -18,8 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from hybridir.data.examples import read_jsonl
 from hybridir.data.lareqa import answer_sentence_index
-from hybridir.data.parallel import read_jsonl
 from hybridir.data.segment import sentence_spans, split_sentences
 from hybridir.errors import UserError
 
@@ -125,7 +125,10 @@ def read_parallel(path: Path, source_language: str) -> SourceData:
         paragraph = ex.paragraphs[0] if len(ex.paragraphs) == 1 else ""
         examples.append(SourceExample(ex.id, ex.group, text.question, passage, None, negatives, paragraph))
     if not examples:
-        raise UserError(f"{path} has no {source_language!r} texts: set --source-language to one it has")
+        raise UserError(
+            f"{path} has no {source_language!r} texts: set the source language to one it has",
+            settings=("source_language",),
+        )
     return SourceData(examples, {"no_source_language": missing} if missing else {})
 
 

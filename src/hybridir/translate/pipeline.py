@@ -3,7 +3,7 @@
 Steps: read the input (:mod:`.inputs`); keep the first ``limit`` examples and this shard's share
 of them; look every question and passage sentence up in the cache (:mod:`.cache`) per target
 language and translate only what is missing (:mod:`.engine`), committing after each batch;
-assemble one :class:`~hybridir.data.parallel.ParallelExample` per question id, the source
+assemble one :class:`~hybridir.data.examples.TrainingExample` per question id, the source
 language included, dropping a language of an example when a filter (:mod:`.filters`) rejects its
 question or positive; write ``train.jsonl`` and ``translate_report.json``/``.md``.
 
@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from hybridir.core.paths import cache_dir
-from hybridir.core.settings import choice_list
+from hybridir.core.settings import check_settings, coerce_choices, setting
 from hybridir.data.context import ContextMode
-from hybridir.data.parallel import ParallelExample, ParallelText, read_jsonl, write_jsonl
+from hybridir.data.examples import TrainingExample, TrainingText, read_jsonl, write_jsonl
 from hybridir.errors import UserError
 from hybridir.languages import check_language_code, split_language_list
 from hybridir.translate.cache import Translation, TranslationCache
@@ -43,25 +43,36 @@ _NO_SPACE_LANGUAGES = frozenset({"zh", "ja"})  # sentences join without a space
 
 @dataclass
 class TranslateConfig:
-    """Settings of one ``hybridir translate`` run (one shard of it when ``num_shards > 1``)."""
+    """Settings of one ``hybridir translate`` run (one shard of it when ``num_shards > 1``).
 
-    input: str  # SQuAD JSON file, parallel *.jsonl file, or a datasets name[:split] / folder
-    model: str  # Hugging Face seq2seq translation model id or local folder
-    languages: str | Sequence[str]  # target ISO 639-1 codes, "de,es" or a list
-    out: Path  # output folder
-    source_language: str = "en"
-    batch_size: int = 32
-    max_length: int = 256  # tokens, for both input truncation and generation
-    limit: int | None = None  # translate only the first N questions (trials)
-    num_shards: int = 1
-    shard_index: int = 0
-    context: str = "sentence"  # "sentence" or "paragraph"
-    filters: str | Sequence[str] = FILTERS  # names from FILTERS; empty: keep everything
-    device: str | None = None  # default: cuda when available, else cpu
-    num_beams: int | None = None  # default: the model's generation config
-    cache_path: Path | None = None  # default: <HYBRIDIR_CACHE>/translate/translations.sqlite
-    seed: int = 0  # for the choice of hard negatives
-    progress: bool = True
+    Each field declares its help, range or choices once (:mod:`hybridir.core.settings`); the
+    ``hybridir translate`` flags are generated from them.
+    """
+
+    input: str = setting(help="SQuAD JSON, parallel *.jsonl, or a datasets name[:split]")
+    model: str = setting(help="seq2seq translation model: NLLB-200, M2M-100 or opus-mt (hub id or folder)")
+    languages: str | Sequence[str] = setting(help="target ISO 639-1 codes, e.g. de,es,ar,zh (or a list)")
+    out: str | Path = setting(help="folder for train.jsonl and translate_report.*")
+    source_language: str = setting("en", "language of the input")
+    batch_size: int = setting(32, "texts per generate call", at_least=1)
+    max_length: int = setting(256, "max tokens in and out; longer is truncated", at_least=1)
+    limit: int | None = setting(None, "translate only the first N questions (trials)", at_least=1)
+    num_shards: int = setting(1, "split the job over K processes or GPUs", at_least=1)
+    shard_index: int = setting(0, "which shard this process runs (0..K-1)", at_least=0)
+    context: ContextMode = setting(
+        ContextMode.SENTENCE, "a positive is the answer sentence, or it followed by the paragraph"
+    )
+    filters: str | Sequence[str] = setting(
+        ",".join(FILTERS), f"comma-separated filters, from {', '.join(FILTERS)}; empty: keep everything"
+    )
+    device: str | None = setting(None, "cuda, cuda:1, cpu (default: cuda when available)")
+    num_beams: int | None = setting(None, "beam size (default: the model's generation config)", at_least=1)
+    cache: str | Path | None = setting(None, "translation cache file (default: in $HYBRIDIR_CACHE)")
+    seed: int = setting(0, "seed of the hard-negative choice", at_least=0)
+    progress: bool = setting(True, "progress bars", flag=False)
+
+    def __post_init__(self) -> None:
+        coerce_choices(self)
 
     def validate(self) -> list[str]:
         """Check the settings (one-line :class:`UserError` otherwise); returns the target languages."""
@@ -75,14 +86,11 @@ class TranslateConfig:
             raise UserError(
                 f"--languages holds only the source language {self.source_language!r}: add targets"
             )
-        if self.context not in list(ContextMode):
-            raise UserError(f"--context must be {choice_list(ContextMode)}, got {self.context!r}")
-        if self.num_shards < 1 or not 0 <= self.shard_index < self.num_shards:
+        check_settings(self)
+        if self.shard_index >= self.num_shards:
             raise UserError(
                 f"shard {self.shard_index} of {self.num_shards} is impossible: need 0 <= index < K"
             )
-        if self.batch_size < 1 or self.max_length < 1 or (self.limit is not None and self.limit < 1):
-            raise UserError("--batch-size, --max-length and --limit must be positive")
         unknown = [name for name in self.filter_names() if name not in FILTERS]
         if unknown:
             raise UserError(f"unknown filter {unknown[0]!r}: choose from {', '.join(FILTERS)}")
@@ -146,7 +154,7 @@ class _Assembler:
 
     def side(
         self, ex: SourceExample, lang: str, translations: Mapping[str, Translation] | None
-    ) -> ParallelText | None:
+    ) -> TrainingText | None:
         """``lang``'s texts for ``ex``, or None if rejected (``translations`` None: the source language)."""
         source_language = self.config.source_language
 
@@ -185,13 +193,13 @@ class _Assembler:
                 paragraph = out(ex.passage).text
                 positive = f"{positive} {paragraph}"
                 negatives = [f"{n} {paragraph}" for n in negatives]
-        return ParallelText(out([ex.question]).text, positive, tuple(negatives))
+        return TrainingText(out([ex.question]).text, positive, tuple(negatives))
 
     def example(
         self, ex: SourceExample, targets: list[str], found: dict[str, dict[str, Translation]]
-    ) -> ParallelExample | None:
+    ) -> TrainingExample | None:
         """The parallel example of ``ex``, or None when every translation was rejected."""
-        texts: dict[str, ParallelText] = {}
+        texts: dict[str, TrainingText] = {}
         for lang in targets:
             stats = self.report["languages"][lang]
             side = self.side(ex, lang, found[lang])
@@ -206,7 +214,7 @@ class _Assembler:
         source_side = self.side(ex, self.config.source_language, None)
         assert source_side is not None  # the source language is never filtered
         paragraphs = (ex.paragraph,) if ex.paragraph else ()
-        return ParallelExample(
+        return TrainingExample(
             ex.id, ex.group, {self.config.source_language: source_side, **texts}, paragraphs
         )
 
@@ -221,7 +229,7 @@ def _fingerprint(config: TranslateConfig, targets: list[str]) -> dict[str, Any]:
         "max_length": config.max_length,
         "num_beams": config.num_beams,
         "limit": config.limit,
-        "context": config.context,
+        "context": str(config.context),
         "filters": config.filter_names(),
         "seed": config.seed,
         "num_shards": config.num_shards,
@@ -239,9 +247,10 @@ def _merge_if_complete(out: Path, fingerprint: dict[str, Any], position: dict[st
     if any(report["config"] != fingerprint for report in reports):
         raise UserError(
             f"the shard reports in {out} come from runs with different settings: "
-            "rerun every shard with the same flags, or use a fresh --out"
+            "rerun every shard with the same settings, or use a fresh output folder",
+            settings=("out",),
         )
-    examples: list[ParallelExample] = []
+    examples: list[TrainingExample] = []
     for name in names:
         path = out / f"train.{name}.jsonl"
         if path.stat().st_size:
@@ -264,7 +273,7 @@ def run_translate(config: TranslateConfig) -> Path:
     report = new_report(fingerprint, data.skipped, config.shard_index, targets)
     report["examples_in"] = len(mine)
     texts = list(dict.fromkeys(text for ex in mine for text in ex.texts() if text.strip()))
-    cache_path = config.cache_path or cache_dir() / "translate" / "translations.sqlite"
+    cache_path = config.cache or cache_dir() / "translate" / "translations.sqlite"
     with TranslationCache(Path(cache_path)) as cache:
         found = _translate_missing(config, targets, texts, cache, report)
     assembler = _Assembler(config, report)

@@ -1,6 +1,9 @@
-"""Parallel training data: one example id with a question and its passages in several languages.
+"""Training examples: one example id with a question and its passages in one or more languages.
 
-This is the one representation every reader produces and every sampler consumes. The
+This is the one representation every training reader produces and every sampler consumes: parallel
+(translated) QA, native monolingual QA and bitext alike, so the classes are named after their role
+(``TrainingCorpus``, ``TrainingExample``, ``TrainingText``) rather than "parallel", which also reads
+as data-parallel. The
 documented JSONL format (one example per line) is how users bring their own translated data::
 
     {"id": "q17", "group": "article-3", "paragraph": "article-3/p2",
@@ -29,7 +32,7 @@ from hybridir.languages import is_language_code
 
 
 @dataclass(frozen=True)
-class ParallelText:
+class TrainingText:
     """One language's side of an example."""
 
     question: str
@@ -38,7 +41,7 @@ class ParallelText:
 
 
 @dataclass(frozen=True)
-class ParallelExample:
+class TrainingExample:
     """An example id with its texts per language (``texts`` maps language code to text).
 
     ``paragraphs`` names the passages (per language, or one for all) the example was drawn
@@ -47,7 +50,7 @@ class ParallelExample:
 
     id: str
     group: str
-    texts: Mapping[str, ParallelText]
+    texts: Mapping[str, TrainingText]
     paragraphs: tuple[str, ...] = ()
 
     @property
@@ -56,10 +59,10 @@ class ParallelExample:
 
 
 @dataclass
-class ParallelCorpus:
-    """A list of parallel examples with the languages they cover."""
+class TrainingCorpus:
+    """A list of training examples with the languages they cover."""
 
-    examples: list[ParallelExample]
+    examples: list[TrainingExample]
     languages: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -73,20 +76,20 @@ class ParallelCorpus:
         """How many examples have each language."""
         return Counter(lang for ex in self.examples for lang in ex.texts)
 
-    def restrict(self, languages: Sequence[str]) -> ParallelCorpus:
+    def restrict(self, languages: Sequence[str]) -> TrainingCorpus:
         """Keep only ``languages``; examples left with none are dropped."""
         keep = set(languages)
         examples = []
         for ex in self.examples:
             texts = {lang: text for lang, text in ex.texts.items() if lang in keep}
             if texts:
-                examples.append(ParallelExample(ex.id, ex.group, texts, ex.paragraphs))
-        return ParallelCorpus(examples, [lang for lang in self.languages if lang in keep])
+                examples.append(TrainingExample(ex.id, ex.group, texts, ex.paragraphs))
+        return TrainingCorpus(examples, [lang for lang in self.languages if lang in keep])
 
 
 def split_by_group(
-    corpus: ParallelCorpus, validation_fraction: float, seed: int
-) -> tuple[ParallelCorpus, ParallelCorpus]:
+    corpus: TrainingCorpus, validation_fraction: float, seed: int
+) -> tuple[TrainingCorpus, TrainingCorpus]:
     """Split into (train, validation) by ``group``, so no article straddles the split."""
     if not 0.0 <= validation_fraction < 1.0:
         raise UserError(f"validation fraction must be in [0, 1), got {validation_fraction}")
@@ -98,10 +101,10 @@ def split_by_group(
     held_out = set(groups[:n_val])
     train = [ex for ex in corpus.examples if ex.group not in held_out]
     val = [ex for ex in corpus.examples if ex.group in held_out]
-    return ParallelCorpus(train, corpus.languages), ParallelCorpus(val, corpus.languages)
+    return TrainingCorpus(train, corpus.languages), TrainingCorpus(val, corpus.languages)
 
 
-def _parse_text(raw: object, where: str) -> ParallelText:
+def _parse_text(raw: object, where: str) -> TrainingText:
     if (
         not isinstance(raw, dict)
         or not isinstance(raw.get("question"), str)
@@ -111,10 +114,10 @@ def _parse_text(raw: object, where: str) -> ParallelText:
     negatives = raw.get("negatives", [])
     if not isinstance(negatives, list) or not all(isinstance(n, str) for n in negatives):
         raise UserError(f"{where}: negatives must be a list of strings")
-    return ParallelText(raw["question"], raw["positive"], tuple(negatives))
+    return TrainingText(raw["question"], raw["positive"], tuple(negatives))
 
 
-def read_jsonl(path: str | Path) -> ParallelCorpus:
+def read_jsonl(path: str | Path) -> TrainingCorpus:
     """Read the documented parallel JSONL format, or raise a one-line :class:`UserError`."""
     path = Path(path)
     if not path.is_file():
@@ -147,16 +150,16 @@ def read_jsonl(path: str | Path) -> ParallelCorpus:
                     f"{where}: paragraph must be a string (or list of strings) naming the passage"
                 )
             examples.append(
-                ParallelExample(str(row["id"]), str(row.get("group", row["id"])), texts, paragraphs)
+                TrainingExample(str(row["id"]), str(row.get("group", row["id"])), texts, paragraphs)
             )
     if not examples:
         raise UserError(f"{path} holds no examples")
-    return ParallelCorpus(examples)
+    return TrainingCorpus(examples)
 
 
-def write_jsonl(corpus: ParallelCorpus | Iterable[ParallelExample], path: str | Path) -> None:
+def write_jsonl(corpus: TrainingCorpus | Iterable[TrainingExample], path: str | Path) -> None:
     """Write examples in the documented JSONL format (atomically: complete or absent)."""
-    examples = corpus.examples if isinstance(corpus, ParallelCorpus) else corpus
+    examples = corpus.examples if isinstance(corpus, TrainingCorpus) else corpus
     with atomic_open(path) as out:
         for ex in examples:
             languages = {

@@ -96,18 +96,22 @@ def _source_summary(train: list[TrainingSource], validation: list[TrainingSource
 
 
 def _prepare_run_folder(out: Path, config: TrainConfig) -> Checkpoint | None:
-    """Check the run folder against ``--resume``; return the checkpoint to resume from."""
+    """Check the run folder against ``config.resume``; return the checkpoint to resume from."""
     if config.resume:
         last = last_complete_checkpoint(out / "checkpoints")
         saved_path = out / "config.yaml"
         if last is None or not saved_path.exists():
             raise UserError(
-                f"nothing to resume in {out}: no complete checkpoint there; drop --resume to start a new run"
+                f"nothing to resume in {out}: no complete checkpoint there; start a new run without resume",
+                settings=("resume",),
             )
         check_resumable(yaml.safe_load(saved_path.read_text(encoding="utf-8")), config)
         return last
     if (out / "model").exists() or has_checkpoints(out / "checkpoints"):
-        raise UserError(f"{out} already holds a run: pass --resume to continue it, or choose a new --out")
+        raise UserError(
+            f"{out} already holds a run: resume it to continue, or choose a new output folder",
+            settings=("resume", "out"),
+        )
     return None
 
 
@@ -140,7 +144,10 @@ def run_training(config: TrainConfig) -> Path:
     example_ids = [ex.id for source in train_sources for ex in source.corpus.examples]
     has_validation = bool(val_sources)
     if has_validation and config.save_steps % config.eval_steps:
-        raise UserError("--save-steps must be a multiple of --eval-steps, so the best checkpoint is kept")
+        raise UserError(
+            "save_steps must be a multiple of eval_steps, so the best checkpoint is kept",
+            settings=("save_steps", "eval_steps"),
+        )
     plans = {"train": _make_plan(train_sources, config, "training", config.batch_size)}
     val_batch_size = None
     if has_validation:
@@ -194,7 +201,8 @@ def run_training(config: TrainConfig) -> Path:
     if stopper.requested:
         raise UserError(
             f"stopped at step {steps}; checkpoint saved in {out / 'checkpoints'}: "
-            "rerun the same command with --resume to continue"
+            "rerun the same command with resume set to continue",
+            settings=("resume",),
         )
     if rank == 0:
         records = list(

@@ -14,11 +14,12 @@ import torch
 from safetensors.torch import load_file
 from sentence_transformers import SentenceTransformer
 
+from hybridir.drivers.train import run_training
 from hybridir.errors import UserError
 from hybridir.training.config import TrainConfig
-from hybridir.training.run import run_training
 from hybridir.training.trainer import HybridBatchTrainer
 from tests.helpers import build_tiny_model
+from tests.training.conftest import _one_torch_thread  # noqa: F401  (autouse: one thread, as in tests/training)
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +113,7 @@ def test_resume_after_a_crash_matches_an_uninterrupted_run(
     assert not (tmp_path / "crashed" / "model").exists()
     monkeypatch.setattr(HybridBatchTrainer, "training_step", original_step)
 
-    with pytest.raises(UserError, match="--resume"):
+    with pytest.raises(UserError, match="already holds a run: resume it"):
         run_training(crashed)
     crashed.resume = True
     resumed = run_training(crashed)
@@ -128,7 +129,7 @@ _KILLED_WHILE_SAVING = """
 import json, os, signal, sys
 import torch
 from hybridir.training.config import TrainConfig
-from hybridir.training.run import run_training
+from hybridir.drivers.train import run_training
 from hybridir.training.trainer import HybridBatchTrainer
 
 torch.set_num_threads(1)
@@ -184,7 +185,7 @@ def test_sigint_saves_a_checkpoint_and_says_resume(
         return loss
 
     monkeypatch.setattr(HybridBatchTrainer, "training_step", interrupted_step)
-    with pytest.raises(UserError, match=r"stopped at step 1.*--resume"):
+    with pytest.raises(UserError, match=r"stopped at step 1.*with resume set"):
         run_training(_config(tiny_model, tmp_path / "run", save_steps=100))
     assert (tmp_path / "run" / "checkpoints" / "checkpoint-1").is_dir()
 

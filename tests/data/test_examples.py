@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hybridir.data.parallel import ParallelCorpus, read_jsonl, split_by_group, write_jsonl
+from hybridir.data.examples import TrainingCorpus, read_jsonl, split_by_group, write_jsonl
 from hybridir.data.readers import load_training_corpus
 from hybridir.errors import UserError
 
@@ -84,7 +84,7 @@ def test_squad_folder_reader(tmp_path: Path) -> None:
         }
         (tmp_path / f"{lang}.json").write_text(json.dumps(payload), encoding="utf-8")
     corpus = load_training_corpus(str(tmp_path))
-    assert isinstance(corpus, ParallelCorpus)
+    assert isinstance(corpus, TrainingCorpus)
     assert [ex.id for ex in corpus.examples] == ["a", "b"]
     assert corpus.examples[0].texts["de"].positive == "de one"
     assert corpus.examples[0].texts["de"].negatives == ("de two",)
