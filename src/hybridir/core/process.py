@@ -44,8 +44,8 @@ def in_fresh_process(function: Callable[..., Result], *args: Any, **kwargs: Any)
     """Run ``function(*args, **kwargs)`` in a new, spawned Python process; return its result.
 
     A stage that follows a training in the same process (the quickstart's evaluations) inherits
-    its memory and allocator state; in a process of its own it starts clean and gives the memory
-    back when it ends, as Tevatron's stage drivers do. An exception raised there (a
+    its memory (several GB); in a process of its own it starts clean and gives the memory back
+    when it ends, as Tevatron's stage drivers do. An exception raised there (a
     :class:`~hybridir.errors.UserError` included) is raised here; output goes to the same
     terminal. ``function`` and its arguments must be picklable (module-level, plain data).
     """
