@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +125,76 @@ def _save_final_model(model: SentenceTransformer, out: Path) -> Path:
     return final
 
 
+def _column_prompts(model: SentenceTransformer) -> dict[str, str]:
+    """The model's query / passage prompts for the training columns that use them."""
+    query_prompt = model.prompts.get("query", "")
+    passage_prompt = model.prompts.get("passage", model.prompts.get("document", ""))
+    prompts = {"anchor": query_prompt, "positive": passage_prompt, "negative": passage_prompt}
+    return {column: text for column, text in prompts.items() if text}
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What the run folder's summary reports about the model and the data, beside the Trainer's state."""
+
+    model_notes: list[str]
+    data_notes: list[str]
+    train_sources: list[TrainingSource]
+    val_sources: list[TrainingSource]
+    val_batch_size: int | None
+    processes: int
+
+
+def _write_run_files(
+    out: Path,
+    config: TrainConfig,
+    trainer: HybridBatchTrainer,
+    planner: BatchPlanner,
+    example_ids: list[str],
+    facts: RunFacts,
+    *,
+    train_loss: float,
+    wall_s: float,
+    first_step: int,
+    resumed_from: str | None,
+) -> None:
+    """Rank 0's files of a finished run: the batch log, the final model, summary.json."""
+    steps = trainer.state.global_step
+    records = list(batch_records(planner, example_ids, steps, config.gradient_accumulation_steps))
+    if config.log_batches:
+        with atomic_open(out / "batches.jsonl") as handle:
+            handle.writelines(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+    final = _save_final_model(trainer.model, out)
+    pairs = (steps - first_step) * config.batch_size * config.gradient_accumulation_steps
+    write_json(
+        out / "summary.json",
+        {
+            "model": config.model,
+            "model_notes": facts.model_notes,
+            "final_model": str(final),
+            "steps": steps,
+            "train_loss": train_loss,
+            "best_checkpoint": trainer.state.best_model_checkpoint,
+            "best_eval_loss": trainer.state.best_metric,
+            "train_examples": len(example_ids),
+            "validation_examples": sum(len(source.corpus) for source in facts.val_sources),
+            "sources": _source_summary(facts.train_sources, facts.val_sources),
+            "data_notes": facts.data_notes,
+            "validation_batch_size": facts.val_batch_size,
+            "processes": facts.processes,
+            "wall_s": wall_s,
+            "pairs_per_s": pairs / wall_s if wall_s > 0 else None,
+            "resumed_from": resumed_from,
+            "sampling": {
+                "strategy": config.sampling,
+                "alpha": config.alpha,
+                "source_weights": config.source_weights,
+                **sampling_summary(records),
+            },
+        },
+    )
+
+
 def run_training(config: TrainConfig) -> Path:
     """Train one model as ``config`` says and return the run folder.
 
@@ -155,10 +226,6 @@ def run_training(config: TrainConfig) -> Path:
         val_batch_size = plans["eval"].planner.batch_size
 
     model, notes = load_model(config)
-    query_prompt = model.prompts.get("query", "")
-    passage_prompt = model.prompts.get("passage", model.prompts.get("document", ""))
-    prompts = {"anchor": query_prompt, "positive": passage_prompt, "negative": passage_prompt}
-    prompts = {column: text for column, text in prompts.items() if text}
 
     out.mkdir(parents=True, exist_ok=True)
     if rank == 0:
@@ -182,7 +249,7 @@ def run_training(config: TrainConfig) -> Path:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience))
     trainer = HybridBatchTrainer(
         model=model,
-        args=training_arguments(config, out, val_batch_size, prompts),
+        args=training_arguments(config, out, val_batch_size, _column_prompts(model)),
         train_dataset=plans["train"].table.dataset,
         eval_dataset=plans["eval"].table.dataset if has_validation else None,
         loss=build_loss(model, config, processes),
@@ -205,41 +272,17 @@ def run_training(config: TrainConfig) -> Path:
             settings=("resume",),
         )
     if rank == 0:
-        records = list(
-            batch_records(plans["train"].planner, example_ids, steps, config.gradient_accumulation_steps)
-        )
-        if config.log_batches:
-            with atomic_open(out / "batches.jsonl") as handle:
-                handle.writelines(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
-        final = _save_final_model(trainer.model, out)
-        first_step = checkpoint.step if checkpoint else 0
-        pairs = (steps - first_step) * config.batch_size * config.gradient_accumulation_steps
-        write_json(
-            out / "summary.json",
-            {
-                "model": config.model,
-                "model_notes": notes,
-                "final_model": str(final),
-                "steps": steps,
-                "train_loss": result.training_loss,
-                "best_checkpoint": trainer.state.best_model_checkpoint,
-                "best_eval_loss": trainer.state.best_metric,
-                "train_examples": len(example_ids),
-                "validation_examples": sum(len(source.corpus) for source in val_sources),
-                "sources": _source_summary(train_sources, val_sources),
-                "data_notes": notes_data,
-                "validation_batch_size": val_batch_size,
-                "processes": processes,
-                "wall_s": wall_s,
-                "pairs_per_s": pairs / wall_s if wall_s > 0 else None,
-                "resumed_from": resume_from,
-                "sampling": {
-                    "strategy": config.sampling,
-                    "alpha": config.alpha,
-                    "source_weights": config.source_weights,
-                    **sampling_summary(records),
-                },
-            },
+        _write_run_files(
+            out,
+            config,
+            trainer,
+            plans["train"].planner,
+            example_ids,
+            RunFacts(notes, notes_data, train_sources, val_sources, val_batch_size, processes),
+            train_loss=result.training_loss,
+            wall_s=wall_s,
+            first_step=checkpoint.step if checkpoint else 0,
+            resumed_from=resume_from,
         )
     trainer.accelerator.wait_for_everyone()
     return out
