@@ -174,6 +174,11 @@ def test_an_archived_grid_continues_on_a_fresh_machine(shared_data: Path, tmp_pa
     )
     assert all(not p.startswith("data/") or p.endswith(".json") for p in archived)
     assert archive_grid(out, archive) == 0  # nothing new: nothing rewritten
+    unfinished = out / "cells" / "unfinished" / "train"
+    unfinished.mkdir(parents=True)
+    (unfinished / "config.yaml").write_text("seed: 1\n")
+    assert archive_grid(out, archive) == 0 and not (archive / "cells" / "unfinished").exists()
+    shutil.rmtree(unfinished.parent)
 
     # a fresh machine: no models, only the archive copied back
     fresh = tmp_path / "fresh"

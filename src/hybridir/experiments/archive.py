@@ -41,6 +41,17 @@ def _kept(relative: Path) -> bool:
     return relative.suffix in SMALL_SUFFIXES or relative.name == ARCHIVED_PER_QUERY
 
 
+def _unfinished_training(out: Path, relative: Path) -> bool:
+    """Whether ``relative`` lies in a training folder without its summary (still running, or
+    killed): archived, its settings and partial log would be taken for a run to resume, with
+    no checkpoint to resume from."""
+    parts = relative.parts
+    if "train" not in parts[:-1]:
+        return False
+    train = out.joinpath(*parts[: parts.index("train") + 1])
+    return not (train / "summary.json").is_file()
+
+
 def _up_to_date(source: Path, target: Path) -> bool:
     return target.is_file() and target.stat().st_mtime >= source.stat().st_mtime
 
@@ -48,13 +59,14 @@ def _up_to_date(source: Path, target: Path) -> bool:
 def archive_grid(out: Path, archive: Path) -> int:
     """Copy the small outputs of grid folder ``out`` into ``archive``; return how many files changed.
 
-    Files already archived and not newer in ``out`` are left alone, so rerunning after every
+    A training that has not finished is left out. Files already archived and not newer in
+    ``out`` are left alone, so rerunning after every
     cell costs little and leaves unchanged files byte-identical (gzip without a timestamp).
     """
     changed = 0
     for source in sorted(out.rglob("*")):
         relative = source.relative_to(out)
-        if not source.is_file() or not _kept(relative):
+        if not source.is_file() or not _kept(relative) or _unfinished_training(out, relative):
             continue
         target = archive / relative
         if relative.name == PER_QUERY:
