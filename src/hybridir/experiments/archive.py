@@ -60,8 +60,8 @@ def archive_grid(out: Path, archive: Path) -> int:
     """Copy the small outputs of grid folder ``out`` into ``archive``; return how many files changed.
 
     A training that has not finished is left out. Files already archived and not newer in
-    ``out`` are left alone, so rerunning after every
-    cell costs little and leaves unchanged files byte-identical (gzip without a timestamp).
+    ``out`` are left alone, so rerunning after every cell costs little and leaves unchanged
+    files byte-identical (gzip without a timestamp).
     """
     changed = 0
     for source in sorted(out.rglob("*")):
