@@ -25,7 +25,18 @@ def test_ratios_pick_the_best_on_validation(capsys: pytest.CaptureFixture[str], 
     run = write_run(tmp_path / "run", tmp_path / "data.jsonl", str(zero), 0.5)
     shutil.copytree(build_tiny_model(tmp_path / "tuned", seed=1), run / "model")
     out = tmp_path / "merged"
-    assert main(["merge", "--fine-tuned", str(run), "--ratios", "1,0,0.5", "--out", str(out)]) == 0
+    args = [
+        "merge",
+        "--fine-tuned",
+        str(run),
+        "--ratios",
+        "1,0,0.5",
+        "--out",
+        str(out),
+        "--precision",
+        "fp32",
+    ]
+    assert main(args) == 0
     assert "won on validation" in capsys.readouterr().out
 
     report = json.loads((out / "interpolation.json").read_text())
@@ -33,6 +44,7 @@ def test_ratios_pick_the_best_on_validation(capsys: pytest.CaptureFixture[str], 
     best = max(report["ratios"], key=lambda row: (row["criterion"], -row["ratio"]))
     assert report["ratio"] == best["ratio"]
     assert report["chosen_on"] == "validation split of the training data"
+    assert report["precision"] == "fp32"  # as asked; the default is auto, as for `hybridir eval`
     benchmark = parallel_benchmark(validation_split(run_config(run)))
     assert report["validation"]["questions"] == len(benchmark.questions)
     assert "chosen" in (out / "interpolation.md").read_text()

@@ -11,6 +11,7 @@ from hybridir.evaluation.catalogue import CROSS_MAP, MONO_MAP, RANK_DISTANCE
 from hybridir.experiments.records import (
     ARM,
     BASELINE,
+    ChosenRatio,
     Cost,
     CrossMatrix,
     DeltaRow,
@@ -54,10 +55,11 @@ RECORDS = [
     TableRow("d", "full", "all", None, "bm25", BASELINE, None, None, [], {MONO_MAP: Stats.of([0.1])}, {}),
     LanguageRow("d", "full", "x-y", ARM, CROSS_MAP, {"en": Spread(0.4, 0.01), "de": Spread(None, None)}),
     CrossMatrix("d", "full", "x-y", ARM, ["en", "de"], [[0.5, 0.4], [None, 0.6]]),
-    DeltaRow("d", "hybrid-a0.5", "de", MONO_MAP, 0.5, -0.1, 0.02, [1, 2], TEST),
+    DeltaRow("d", "starved", "full", "hybrid-a0.5", "de", MONO_MAP, 0.5, -0.1, 0.02, [1, 2], TEST),
     Quantiles("d", "full", "x-y", (1.0, 2.0, 3.5, 8.0, 20.0)),
     Progress(6, 5, ["d__full__x-y__seed2"]),
     Cost(StageCost(2, 30.0, 15.0), StageCost(0, 0, None), 5.0, 35.0),
+    ChosenRatio("d", "wise-ft", "hybrid-a0.5", 1, 0.5, "mean", 0.61, 0.58),
 ]
 
 
@@ -89,6 +91,8 @@ def test_records_write_summary_json_layout() -> None:
     assert row["tests"] == {"mono_map": {"difference": 0.02, "p": 0.01, "p_holm": 0.03, "significant": True}}
     assert list(RECORDS[8].to_json()) == [
         "direction",
+        "variant",
+        "base",
         "model",
         "languages",
         "metric",

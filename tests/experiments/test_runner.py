@@ -194,3 +194,48 @@ def test_an_archived_grid_continues_on_a_fresh_machine(shared_data: Path, tmp_pa
     statuses = _statuses(other)
     assert (cell.split("/")[1], "train", "reused") in statuses
     assert (cell.split("/")[1], "train", "skipped") in statuses
+
+
+def test_grid_with_recipes_trains_merges_and_compares(shared_data: Path, tmp_path: Path) -> None:
+    model = build_tiny_model(tmp_path / "tiny")
+    recipes = {"lr": {"train": {"learning_rate": 5e-4}}}
+    grid = {"strategies": ["hybrid"], "baselines": [], "keep_checkpoints": False, "recipes": recipes}
+    out, archive = tmp_path / "out", tmp_path / "archive"
+    run_experiment(
+        _write_config(tmp_path / "a.yaml", model, grid, validation_fraction=0.2, eval_steps=1),
+        out,
+        archive=archive,
+    )
+    lr = "mlqa-r-to-xquad-r__lr__hybrid-a0.5__seed1"
+    assert yaml.safe_load((out / "cells" / lr / "train" / "config.yaml").read_text())["learning_rate"] == 5e-4
+    summary = json.loads((out / "summary.json").read_text())
+    assert {(r["variant"], r["base"]) for r in summary["recipes"]} == {("lr", "full")}
+
+    # on a fresh machine (archive only, no models) a wise-ft recipe is added: the cell it merges
+    # is trained again, its ratio chosen on validation, the merged model evaluated
+    fresh = tmp_path / "fresh"
+    shutil.copytree(archive, fresh)
+    grid["recipes"] = {**recipes, "lr-wise": {"wise_ft": {"of": "lr", "ratios": [0, 1]}}}
+    config = _write_config(tmp_path / "b.yaml", model, grid, validation_fraction=0.2, eval_steps=1)
+    report = run_experiment(config, fresh).read_text()
+    wise = "mlqa-r-to-xquad-r__lr-wise__hybrid-a0.5__seed1"
+    new = _statuses(fresh)[len(_statuses(out)) :]
+    assert (
+        (lr, "train", "done") in new
+        and (wise, "merge", "done") in new
+        and (wise, "eval:xquad-r", "done") in new
+    )
+    assert ("mlqa-r-to-xquad-r__full__hybrid-a0.5__seed1", "train", "skipped") in new
+    chosen = json.loads((fresh / "cells" / wise / "wise-ft" / "interpolation.json").read_text())
+    assert [row["ratio"] for row in chosen["ratios"]] == [0.0, 1.0] and chosen["fine_tuned"].endswith(
+        f"{lr}/train"
+    )
+    assert not (fresh / "cells" / wise / "train").exists()
+    summary = json.loads((fresh / "summary.json").read_text())
+    assert {(r["variant"], r["base"]) for r in summary["recipes"]} == {("lr", "full"), ("lr-wise", "lr")}
+    assert [(r["variant"], r["ratio"]) for r in summary["wise_ft_ratios"]] == [("lr-wise", chosen["ratio"])]
+    assert "## Recipe pieces" in report and "WiSE-FT of lr's models" in report
+    assert "### mlqa-r-to-xquad-r, recipe lr-wise: all query languages" in report
+
+    run_experiment(config, fresh)  # everything done: nothing runs again
+    assert {s for _, _, s in _statuses(fresh)[len(_statuses(out)) + len(new) :]} == {"skipped"}

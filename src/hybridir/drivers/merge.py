@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hybridir.core.precision import Precision
 from hybridir.core.settings import check_settings, coerce_choices, setting
 from hybridir.errors import UserError
 from hybridir.evaluation.validation import Criterion, run_config
@@ -89,6 +90,7 @@ def choose_ratio(
     zero_shot: str | None = None,
     criterion: str = "mean",
     batch_size: int = 64,
+    precision: Precision | str = Precision.AUTO,
 ) -> dict[str, Any]:
     """Score the ratios on the run's validation split and write the winner (see :func:`select_ratio`)."""
     from hybridir.evaluation.interpolation import select_ratio
@@ -99,7 +101,9 @@ def choose_ratio(
             f"{fine_tuned} is not a run folder with config.yaml: choosing the ratio uses the run's "
             "validation split, so it needs the run folder `hybridir train` wrote"
         )
-    return select_ratio(run, ratios, out, zero_shot=zero_shot, criterion=criterion, batch_size=batch_size)
+    return select_ratio(
+        run, ratios, out, zero_shot=zero_shot, criterion=criterion, batch_size=batch_size, precision=precision
+    )
 
 
 @dataclass
@@ -127,6 +131,10 @@ class MergeConfig:
         Criterion.MEAN, "with --ratios: validation mAP to maximise (mean = of mono, cross and multi)"
     )
     batch_size: int = setting(64, "texts per encoding batch (with --ratios)", at_least=1)
+    precision: Precision = setting(
+        Precision.AUTO,
+        "with --ratios: encoding precision (auto: bf16 autocast where the hardware does bf16 natively)",
+    )
 
     def __post_init__(self) -> None:
         coerce_choices(self)
@@ -163,7 +171,9 @@ def run_merge(config: MergeConfig) -> str:
         return f"wrote {written} (ratio {config.ratio:g})"
     ratios = parse_ratios(config.ratios or "")
     criterion = str(config.criterion)
-    report = choose_ratio(config.fine_tuned, ratios, out, config.zero_shot, criterion, config.batch_size)
+    report = choose_ratio(
+        config.fine_tuned, ratios, out, config.zero_shot, criterion, config.batch_size, config.precision
+    )
     return (
         f"ratio {report['ratio']:g} won on validation ({criterion}); model in {report['model']}\n"
         f"scores: {out / 'interpolation.md'}"

@@ -34,6 +34,7 @@ from hybridir.experiments.config import (
 )
 from hybridir.experiments.extra_tests import extra_test_rows
 from hybridir.experiments.queries import QueryTable, contributions, mean_table, metric_value
+from hybridir.experiments.recipes import WISE_FT_FOLDER
 from hybridir.experiments.records import (
     ALL,
     ARM,
@@ -41,6 +42,7 @@ from hybridir.experiments.records import (
     OTHERS,
     SEEN,
     UNSEEN,
+    ChosenRatio,
     Cost,
     CrossMatrix,
     DeltaRow,
@@ -219,50 +221,84 @@ def _language_views(groups: list[Group]) -> tuple[list[LanguageRow], list[CrossM
     return per_language, pairs
 
 
-def _delta_rows(experiment: ExperimentConfig, groups: list[Group], variant: str = STARVED) -> list[DeltaRow]:
-    """Per arm: ``variant`` minus full. For the starved variant, on each starved query language
-    and on the other languages; for the sources variant, on all query languages."""
-    starved_languages = sorted(experiment.train_fraction_by_language) if variant == STARVED else []
+def _delta_rows(
+    experiment: ExperimentConfig, groups: list[Group], comparisons: list[tuple[str, str]]
+) -> list[DeltaRow]:
+    """Per arm and (variant, base) comparison: variant minus base. For the starved variant, on
+    each starved query language and on the other languages; otherwise on all query languages.
+    The comparisons of one direction form one family for the Holm correction."""
     rows: list[DeltaRow] = []
     for direction in experiment.directions:
         family: list[tuple[dict[str, Any], tuple[float, float]]] = []
-        for arm in experiment.arms:
-            pair = {
-                g.variant: g
-                for g in groups
-                if g.direction == direction and g.model == arm.label and g.arm is not None
-            }
-            if FULL not in pair or variant not in pair:
-                continue
-            full, starved = pair[FULL], pair[variant]
-            tested = full.languages
-            others = [lang for lang in tested if lang not in starved_languages]
-            targets = [(lang, [lang]) for lang in starved_languages if lang in tested]
-            targets.append((OTHERS, others) if variant == STARVED else (ALL, tested))
-            seeds = [s for s in full.seeds if s in starved.seeds]
-            for label, languages in targets:
-                for metric in MAP_METRICS:
-                    delta = Stats.of(
-                        [
-                            metric_value(starved.metrics[starved.seeds.index(s)], metric, languages)
-                            - metric_value(full.metrics[full.seeds.index(s)], metric, languages)
-                            for s in seeds
-                        ]
-                    )
-                    row = {
-                        "direction": direction.label,
-                        "model": arm.label,
-                        "languages": label,
-                        "metric": metric,
-                        "full": full.stats(metric, languages).mean,
-                        "delta_mean": delta.mean,
-                        "delta_std": delta.std,
-                        "seeds": seeds,
-                    }
-                    family.append((row, _paired(starved, full, metric, languages, experiment)))
+        for variant, base in comparisons:
+            starved_languages = sorted(experiment.train_fraction_by_language) if variant == STARVED else []
+            for arm in experiment.arms:
+                pair = {
+                    g.variant: g
+                    for g in groups
+                    if g.direction == direction and g.model == arm.label and g.arm is not None
+                }
+                if base not in pair or variant not in pair:
+                    continue
+                before, after = pair[base], pair[variant]
+                tested = before.languages
+                others = [lang for lang in tested if lang not in starved_languages]
+                targets = [(lang, [lang]) for lang in starved_languages if lang in tested]
+                targets.append((OTHERS, others) if variant == STARVED else (ALL, tested))
+                seeds = [s for s in before.seeds if s in after.seeds]
+                for label, languages in targets:
+                    for metric in MAP_METRICS:
+                        delta = Stats.of(
+                            [
+                                metric_value(after.metrics[after.seeds.index(s)], metric, languages)
+                                - metric_value(before.metrics[before.seeds.index(s)], metric, languages)
+                                for s in seeds
+                            ]
+                        )
+                        row = {
+                            "direction": direction.label,
+                            "variant": variant,
+                            "base": base,
+                            "model": arm.label,
+                            "languages": label,
+                            "metric": metric,
+                            "full": before.stats(metric, languages).mean,
+                            "delta_mean": delta.mean,
+                            "delta_std": delta.std,
+                            "seeds": seeds,
+                        }
+                        family.append((row, _paired(after, before, metric, languages, experiment)))
         tests = PairedTest.family([test for _, test in family], experiment.significance.level)
         rows += [DeltaRow(**row, test=test) for (row, _), test in zip(family, tests, strict=True)]
     return rows
+
+
+def _chosen_ratios(experiment: ExperimentConfig, out: Path) -> list[ChosenRatio]:
+    """The ratio each finished wise-ft cell chose on validation (its interpolation.json)."""
+    chosen = []
+    for cell in experiment.cells():
+        recipe = experiment.recipe(cell.variant)
+        report = (
+            None
+            if recipe is None or recipe.trains
+            else _read_json(cell_dir(out, cell) / WISE_FT_FOLDER / "interpolation.json")
+        )
+        if report is None:
+            continue
+        by_ratio = {row["ratio"]: row["criterion"] for row in report["ratios"]}
+        chosen.append(
+            ChosenRatio(
+                cell.direction.label,
+                cell.variant,
+                cell.arm.label,
+                cell.seed,
+                report["ratio"],
+                report["criterion"],
+                by_ratio[report["ratio"]],
+                by_ratio.get(1.0, float("nan")),
+            )
+        )
+    return chosen
 
 
 def _stage_cost(seconds: list[float]) -> StageCost:
@@ -319,8 +355,12 @@ def summarize(experiment: ExperimentConfig, out: Path) -> Summary:
         rows=_table_rows(experiment, groups),
         per_language=per_language,
         cross_pairs=cross_pairs,
-        imbalance=_delta_rows(experiment, groups) if experiment.train_fraction_by_language else [],
-        added_sources=_delta_rows(experiment, groups, SOURCES) if experiment.extra_sources else [],
+        imbalance=_delta_rows(experiment, groups, [(STARVED, FULL)])
+        if experiment.train_fraction_by_language
+        else [],
+        added_sources=_delta_rows(experiment, groups, [(SOURCES, FULL)]) if experiment.extra_sources else [],
+        recipes=_delta_rows(experiment, groups, [(r.name, r.base) for r in experiment.recipes]),
+        wise_ft_ratios=_chosen_ratios(experiment, out),
         rank_distance_quantiles=[Quantiles.of(*panel, values) for panel, values in distances.items()],
         rank_distances=distances,
     )

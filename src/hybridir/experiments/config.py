@@ -17,6 +17,7 @@ size), so cells differ only along the axes. Example::
     baselines: [untrained, bm25, use-m3]
     train_fraction_by_language: {hi: 0.1}   # optional: adds a "starved" variant beside "full"
     extra_sources: [../shared/data/ntrex-128]  # optional: adds a "sources" variant: full + these
+    recipes: {wise-ft: {wise_ft: {of: full}}}  # optional: recipe variants, see experiments.recipes
     eval: {sample_fraction: 0.25}
 """
 
@@ -34,6 +35,7 @@ from hybridir.data.context import ContextMode
 from hybridir.data.native_qa import NATIVE_SETS
 from hybridir.data.sources import LAREQA_BENCHMARKS
 from hybridir.errors import UserError
+from hybridir.experiments.recipes import Recipe, check_recipe_bases, parse_recipes
 from hybridir.languages import split_language_list
 from hybridir.sampling.kinds import Strategy
 from hybridir.training.config import TrainConfig, build_config, read_yaml
@@ -150,6 +152,7 @@ class ExperimentConfig:
     # more --train sources (strings or mappings, see hybridir.data.training_sources) trained on
     # beside the direction's benchmark in the "sources" variant, with the same step budget
     extra_sources: list[Any] = field(default_factory=list)
+    recipes: list[Recipe] = field(default_factory=list)  # more variants: recipe pieces (recipes.py)
     data_seed: int = 0  # hard negatives and the starved subset are drawn once with this seed
     eval: EvalOptions = field(default_factory=EvalOptions)
     significance: SignificanceOptions = field(default_factory=SignificanceOptions)
@@ -167,20 +170,43 @@ class ExperimentConfig:
 
     @property
     def variants(self) -> list[str]:
+        return [*self.data_variants, *(recipe.name for recipe in self.recipes)]
+
+    @property
+    def data_variants(self) -> list[str]:
+        """The variants that differ in training data (full, starved, sources), before any recipe."""
         extra = [STARVED] if self.train_fraction_by_language else []
         return [FULL, *extra, *([SOURCES] if self.extra_sources else [])]
+
+    def recipe(self, variant: str) -> Recipe | None:
+        """The recipe behind a variant name, None for a data variant."""
+        return next((recipe for recipe in self.recipes if recipe.name == variant), None)
+
+    def training_cell(self, cell: Cell) -> Cell:
+        """The cell whose training ``cell`` uses: itself, or for a wise-ft recipe the cell it merges."""
+        recipe = self.recipe(cell.variant)
+        if recipe is None or recipe.trains:
+            return cell
+        return Cell(cell.direction, recipe.base, cell.arm, cell.seed)
+
+    def train_settings(self, variant: str) -> dict[str, Any]:
+        """The shared ``train`` settings with a training recipe's overrides."""
+        recipe = self.recipe(variant)
+        return {**self.train, **(recipe.train if recipe is not None else {})}
 
     @property
     def base_model(self) -> str:
         return str(self.train.get("model", TrainConfig.model))
 
     def cells(self) -> list[Cell]:
-        """Every cell, direction-major, so a grid killed early has finished whole directions first."""
+        """Every cell, direction-major then seed-major, so a grid killed early has finished whole
+        directions first and, within one, whole seeds: every variant and arm of a seed, which
+        is what a paired comparison needs."""
         return [
             Cell(direction, variant, arm, seed)
             for direction in self.directions
-            for variant in self.variants
             for seed in self.seeds
+            for variant in self.variants
             for arm in self.arms
         ]
 
@@ -237,6 +263,14 @@ class ExperimentConfig:
                 "(data comes from the directions; set HYBRIDIR_DATA for the data folder)"
             )
         build_config(self.train)  # unknown or invalid training settings fail before any work
+        check_recipe_bases(self.recipes, self.data_variants)
+        for recipe in self.recipes:
+            settings = build_config(self.train_settings(recipe.name if recipe.trains else recipe.base))
+            if not recipe.trains and settings.validation_fraction <= 0:
+                raise UserError(
+                    f"recipe {recipe.name} chooses its WiSE-FT ratio on the validation split of "
+                    f"{recipe.base}'s training: set validation_fraction above 0 in train"
+                )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``experiment.yaml`` and ``summary.json``."""
@@ -244,6 +278,9 @@ class ExperimentConfig:
         data["directions"] = [
             {"train": d.train, "test": list(d.tests) if d.extra_tests else d.test} for d in self.directions
         ]
+        recipes = data.pop("recipes")  # written only when set, so older grids' files stay as they were
+        if recipes:
+            data["recipes"] = {recipe.name: recipe.to_dict() for recipe in recipes}
         data["eval"] = {f.name: getattr(self.eval, f.name) for f in fields(self.eval)}
         data["significance"] = {f.name: getattr(self.significance, f.name) for f in fields(self.significance)}
         return data
@@ -285,6 +322,7 @@ def parse_experiment(data: dict[str, Any]) -> ExperimentConfig:
     values["name"] = str(values.get("name", "experiment"))
     values["train"] = {str(k).replace("-", "_"): v for k, v in (values.get("train") or {}).items()}
     values["directions"] = _directions(values.get("directions"))
+    values["recipes"] = parse_recipes(values.get("recipes"), {FULL, STARVED, SOURCES})
     values["eval"] = _section(values.get("eval"), EvalOptions, "eval")
     values["significance"] = _section(values.get("significance"), SignificanceOptions, "significance")
     try:
@@ -315,9 +353,11 @@ def baseline_dir(out: Path, name: str) -> Path:
 
 
 def cell_train_config(config: ExperimentConfig, cell: Cell, data_path: Path, out: Path) -> TrainConfig:
-    """The training settings of one cell: shared settings plus its data, strategy, alpha and seed."""
+    """The training settings of one cell: shared settings (with its recipe's) plus its data,
+    strategy, alpha and seed. A wise-ft cell's training is that of :meth:`~ExperimentConfig.training_cell`."""
+    cell = config.training_cell(cell)
     settings = {
-        **config.train,
+        **config.train_settings(cell.variant),
         "train": [str(data_path), *config.extra_sources] if cell.variant == SOURCES else str(data_path),
         "languages": None,  # already applied when the grid wrote the data file
         "out": str(out),

@@ -193,14 +193,17 @@ class CrossMatrix(_Record):
 
 @dataclass(frozen=True)
 class DeltaRow:
-    """An arm's change from the full data to another variant (starved, or added sources).
+    """An arm's change from a base variant to another (starved or added sources against full, a
+    recipe against full or the variant it merges).
 
-    On one group of query languages (a starved language, the ``others``, or ``all``): the full
-    run's mean, the paired seeds' mean and spread of the change, and the paired test of variant
-    against full.
+    On one group of query languages (a starved language, the ``others``, or ``all``): the base
+    run's mean (``full``), the paired seeds' mean and spread of the change, and the paired test
+    of variant against base.
     """
 
     direction: str
+    variant: str
+    base: str
     model: str
     languages: str  # the group of query languages: a starved language, OTHERS or ALL
     metric: Metric
@@ -213,6 +216,8 @@ class DeltaRow:
     def to_json(self) -> dict[str, Any]:
         return {
             "direction": self.direction,
+            "variant": self.variant,
+            "base": self.base,
             "model": self.model,
             "languages": self.languages,
             "metric": self.metric.key,
@@ -227,6 +232,8 @@ class DeltaRow:
     def from_json(cls, data: Mapping[str, Any]) -> DeltaRow:
         return cls(
             data["direction"],
+            data["variant"],
+            data["base"],
             data["model"],
             data["languages"],
             METRIC_BY_KEY[data["metric"]],
@@ -261,6 +268,24 @@ class Quantiles:
     def from_json(cls, data: Mapping[str, Any]) -> Quantiles:
         points = tuple(float(data[f"p{q}"]) for q in QUANTILES)
         return cls(data["direction"], data["variant"], data["model"], points)
+
+
+@dataclass(frozen=True)
+class ChosenRatio(_Record):
+    """The WiSE-FT ratio a wise-ft cell chose on validation, with the validation criterion."""
+
+    direction: str
+    variant: str
+    model: str
+    seed: int
+    ratio: float
+    criterion: str
+    value: float  # the criterion's validation score at the chosen ratio
+    fine_tuned_value: float  # at ratio 1 (the fine-tuned model), when scored; else NaN
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ChosenRatio:
+        return cls(**{f.name: data[f.name] for f in fields(cls)})
 
 
 @dataclass(frozen=True)

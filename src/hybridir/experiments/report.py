@@ -40,7 +40,8 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     ]
 
 
-def _main_tables(summary: Summary, reference: str) -> list[str]:
+def _main_tables(summary: Summary, reference: str, recipes: Sequence[str] = ()) -> list[str]:
+    """One table per (direction, variant, subset); a variant is named as data, or as its recipe."""
     lines: list[str] = []
     header = ["model", "seeds", *(spec.label for spec in METRICS)]
     blocks = list(dict.fromkeys((r.direction, r.variant, r.subset) for r in summary.rows))
@@ -52,7 +53,8 @@ def _main_tables(summary: Summary, reference: str) -> list[str]:
             if languages is None
             else f"{subset} query languages ({' '.join(languages)})"
         )
-        lines += ["", f"### {direction}, {variant} data: {scope}", ""]
+        named = f"recipe {variant}" if variant in recipes else f"{variant} data"
+        lines += ["", f"### {direction}, {named}: {scope}", ""]
         body = []
         for row in rows:
             name = f"{row.model} (zero-shot)" if row.kind == BASELINE else row.model
@@ -94,22 +96,68 @@ def _sources_table(summary: Summary, sources: list) -> list[str]:
     return [*lines, "", *_delta_table(summary.added_sources)]
 
 
-def _delta_table(rows: list[DeltaRow]) -> list[str]:
+def _recipes_table(summary: Summary, experiment: ExperimentConfig) -> list[str]:
+    if not summary.recipes:
+        return []
+    lines = ["", "## Recipe pieces", ""]
+    for recipe in experiment.recipes:
+        if recipe.trains:
+            changes = ", ".join(f"{key}={value}" for key, value in recipe.train.items())
+            lines.append(f"- **{recipe.name}**: the full data, trained with {changes}; compared with full.")
+        else:
+            ratios = ", ".join(f"{r:g}" for r in recipe.ratios)
+            lines.append(
+                f"- **{recipe.name}**: WiSE-FT of {recipe.base}'s models with the zero-shot model, the "
+                f"ratio (of {ratios}) chosen on the training's validation split by the {recipe.criterion} "
+                f"criterion, never on a test set; compared with {recipe.base}."
+            )
+    lines += [
+        "",
+        "Each value: the base variant's mean, then recipe minus base (mean ± std over paired seeds); "
+        f"the test is the same paired test over all queries ({MARK}: Holm-adjusted over every recipe, "
+        "arm and metric of a direction).",
+        "",
+        *_delta_table(summary.recipes, by_variant=True),
+    ]
+    if summary.wise_ft_ratios:
+        lines += ["", "Ratios chosen on validation (1 = the fine-tuned model):", ""]
+        body = [
+            [
+                r.direction,
+                r.variant,
+                r.model,
+                str(r.seed),
+                f"{r.ratio:g}",
+                f"{r.value:.4f}",
+                f"{r.fine_tuned_value:.4f}",
+            ]
+            for r in summary.wise_ft_ratios
+        ]
+        header = ["direction", "recipe", "model", "seed", "ratio", "criterion there", "criterion at 1"]
+        lines += _table(header, body)
+    return lines
+
+
+def _delta_table(rows: list[DeltaRow], by_variant: bool = False) -> list[str]:
+    """Rows of deltas; ``by_variant``: one line per (variant, base) too, as for recipes."""
+    base = "base" if by_variant else "full"
     header = [
         "direction",
+        *(["variant", "base"] if by_variant else []),
         "model",
         "query languages",
-        *(f"{metric.label}: full, Δ" for metric in MAP_METRICS),
+        *(f"{metric.label}: {base}, Δ" for metric in MAP_METRICS),
     ]
     body = []
-    keys = list(dict.fromkeys((r.direction, r.model, r.languages) for r in rows))
-    for direction, model, languages in keys:
+    keys = list(dict.fromkeys((r.direction, r.variant, r.base, r.model, r.languages) for r in rows))
+    for key in keys:
+        direction, variant, base_variant, model, languages = key
         cells = []
         for metric in MAP_METRICS:
             row = next(
                 r
                 for r in rows
-                if (r.direction, r.model, r.languages, r.metric) == (direction, model, languages, metric)
+                if (r.direction, r.variant, r.base, r.model, r.languages, r.metric) == (*key, metric)
             )
             delta = "n/a" if row.delta_mean is None else f"{row.delta_mean:+.3f}"
             if row.delta_std is not None:
@@ -117,7 +165,7 @@ def _delta_table(rows: list[DeltaRow]) -> list[str]:
             if row.test.significant:
                 delta += f" {MARK}"
             cells.append(f"{_number(row.full, metric)}, {delta}")
-        body.append([direction, model, languages, *cells])
+        body.append([direction, *([variant, base_variant] if by_variant else []), model, languages, *cells])
     return _table(header, body)
 
 
@@ -181,7 +229,11 @@ def render_report(summary: Summary, experiment: ExperimentConfig) -> str:
         f"over seeds, each query weighted as in the macro average), Holm-adjusted p < {significance.level:g} "
         "within each table (all arms x metrics). Zero-shot rows are not tested.",
     ]
-    lines += ["", "## Results", *_main_tables(summary, experiment.reference)]
+    lines += [
+        "",
+        "## Results",
+        *_main_tables(summary, experiment.reference, [r.name for r in experiment.recipes]),
+    ]
     if summary.extra_tests:
         lines += ["", "## Other test benchmarks", ""]
         lines.append(
@@ -191,6 +243,7 @@ def render_report(summary: Summary, experiment: ExperimentConfig) -> str:
         lines += extra_test_tables(summary.extra_tests, experiment.reference, MARK)
     lines += _imbalance_table(summary, experiment.train_fraction_by_language)
     lines += _sources_table(summary, experiment.extra_sources)
+    lines += _recipes_table(summary, experiment)
     lines += _data_lines(summary)
     lines += _cost_lines(summary)
     if summary.figures:

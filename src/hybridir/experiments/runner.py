@@ -10,6 +10,8 @@ Folder layout::
     <out>/cells/<cell id>/train/          the training run (``train/model`` is the trained model)
     <out>/cells/<cell id>/<eval tag>/     its evaluation (metrics.json, per_query.jsonl), one folder
                                           per test benchmark of its direction
+    <out>/cells/<cell id>/wise-ft/        a wise-ft recipe cell: the interpolated model chosen on
+                                          validation, interpolation.json (its training is another cell's)
     <out>/summary.json, report.md, figures/
 
 A stage whose output exists is skipped, a training with checkpoints resumes, and a cell whose
@@ -38,6 +40,7 @@ from hybridir.experiments.archive import archive_grid
 from hybridir.experiments.config import (
     FULL,
     SOURCES,
+    STARVED,
     Cell,
     ExperimentConfig,
     baseline_dir,
@@ -46,8 +49,9 @@ from hybridir.experiments.config import (
     read_experiment,
     write_experiment,
 )
+from hybridir.experiments.recipes import WISE_FT_FOLDER, Recipe
 from hybridir.experiments.report import write_outputs
-from hybridir.experiments.status import TRAIN, Status, StatusLog, baseline_cell, eval_stage
+from hybridir.experiments.status import MERGE, TRAIN, Status, StatusLog, baseline_cell, eval_stage
 from hybridir.experiments.subsets import evaluation_data, training_data
 from hybridir.training.checkpoints import resumable
 from hybridir.training.config import RESUME_FREE_FIELDS, TrainConfig
@@ -154,6 +158,17 @@ def _train_cell(config: TrainConfig, train_dir: Path, keep_checkpoints: bool, ev
     return Status.RESUMED if config.resume else Status.DONE
 
 
+def _merge_cell(recipe: Recipe, train_dir: Path, out: Path, precision: str, evaluated: bool) -> Status:
+    """Write the WiSE-FT model of a trained cell, its ratio chosen on validation (encoded at the
+    grid's evaluation precision), unless done."""
+    from hybridir.evaluation.interpolation import select_ratio
+
+    if ((out / "interpolation.json").is_file() and (out / "model").is_dir()) or evaluated:
+        return Status.SKIPPED
+    select_ratio(train_dir, recipe.ratios, out, criterion=recipe.criterion, precision=precision)
+    return Status.DONE
+
+
 def _evaluate(
     model: str, benchmark: str, out: Path, experiment: ExperimentConfig, data: Path | None
 ) -> Status:
@@ -220,17 +235,21 @@ def _prepare_data(experiment: ExperimentConfig, out: Path) -> dict[tuple[str, st
     paths = {}
     for train in dict.fromkeys(d.train for d in experiment.directions):
         for variant in experiment.variants:
+            recipe = experiment.recipe(variant)
+            if recipe is not None and not recipe.trains:
+                continue  # trains nothing: its cells use the data of the variant they merge
             if variant == SOURCES:  # the full data, with the extra sources added at training time
                 paths[(train, variant)] = paths[(train, FULL)]
                 continue
+            settings = experiment.train_settings(variant)  # a recipe may train with another context
             paths[(train, variant)], _ = training_data(
                 out / "data",
                 train,
-                variant,
+                FULL if recipe is not None else variant,
                 languages=experiment.train.get("languages"),
-                context=str(experiment.train.get("context", TrainConfig.context)),
+                context=str(settings.get("context", TrainConfig.context)),
                 seed=experiment.data_seed,
-                fractions=experiment.train_fraction_by_language if variant != FULL else {},
+                fractions=experiment.train_fraction_by_language if variant == STARVED else {},
             )
     return paths
 
@@ -277,16 +296,20 @@ def run_grid(
     started, ran = time.perf_counter(), 0
     for index, cell in enumerate(cells, 1):
         folder = cell_dir(out, cell)
-        train_dir = folder / "train"
+        recipe = experiment.recipe(cell.variant)
+        merges = recipe is not None and not recipe.trains
+        trained_cell = experiment.training_cell(cell)  # a wise-ft cell uses another cell's training
+        train_dir = cell_dir(out, trained_cell) / "train"
         test = cell.direction.test
         eval_tag = experiment.eval.tag(test)
         eval_tags = [eval_tag, *(experiment.eval.extra_tag(extra) for extra in cell.direction.extra_tests)]
-        config = cell_train_config(experiment, cell, data[(cell.direction.train, cell.variant)], train_dir)
-        source = _reuse_cell(cell, config, folder, eval_tags, [Path(r) for r in reuse])
+        data_path = data[(cell.direction.train, trained_cell.variant)]
+        config = cell_train_config(experiment, cell, data_path, train_dir)
+        source = None if merges else _reuse_cell(cell, config, folder, eval_tags, [Path(r) for r in reuse])
         if source is not None:
             status.write(cell.id, TRAIN, Status.REUSED, source=str(source))
             log(f"[{index}/{len(cells)}] {cell.id}: reused from {source}")
-        _check_same_settings(train_dir, config, cell)
+        _check_same_settings(train_dir, config, trained_cell)
         left = ""
         if ran:
             minutes = (time.perf_counter() - started) / ran * (len(cells) - index + 1) / 60
@@ -294,12 +317,19 @@ def run_grid(
         log(f"[{index}/{len(cells)}] {cell.id}{left}")
         evaluated = _evaluated([folder / tag for tag in eval_tags])
         train = partial(_train_cell, config, train_dir, experiment.keep_checkpoints, evaluated)
-        trained = _stage(status, cell.id, TRAIN, train, log)
-        evaluate = partial(_evaluate, str(train_dir), test, folder / eval_tag, experiment, eval_data[test])
-        outcomes = [trained, _stage(status, cell.id, eval_stage(test), evaluate, log)]
+        outcomes = [_stage(status, trained_cell.id, TRAIN, train, log)]
+        model = str(train_dir)
+        if merges:
+            assert recipe is not None
+            merged = folder / WISE_FT_FOLDER
+            merge = partial(_merge_cell, recipe, train_dir, merged, experiment.eval.precision, evaluated)
+            outcomes.append(_stage(status, cell.id, MERGE, merge, log))
+            model = str(merged / "model")
+        evaluate = partial(_evaluate, model, test, folder / eval_tag, experiment, eval_data[test])
+        outcomes.append(_stage(status, cell.id, eval_stage(test), evaluate, log))
         for extra in cell.direction.extra_tests:
             extra_folder = folder / experiment.eval.extra_tag(extra)
-            evaluate = partial(_evaluate_extra, str(train_dir), extra, extra_folder, experiment)
+            evaluate = partial(_evaluate_extra, model, extra, extra_folder, experiment)
             outcomes.append(_stage(status, cell.id, eval_stage(extra), evaluate, log))
         ran += any(outcome != Status.SKIPPED for outcome in outcomes)
         if archive is not None:

@@ -1,7 +1,7 @@
 """A grid's ``cells.jsonl``: one JSON line per stage run, kept across runs (its history).
 
 The runner writes it; the aggregation reads it for the measured cost. A line names its cell
-(a cell id, or ``baseline:NAME``), its stage (``train`` or ``eval:BENCHMARK``), what happened
+(a cell id, or ``baseline:NAME``), its stage (``train``, ``merge`` or ``eval:BENCHMARK``), what happened
 and how many seconds it took, with extra fields where they say more (``error``, ``source``).
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 from hybridir.core.settings import Choice
 
 BASELINE_PREFIX = "baseline:"  # the cell name of a zero-shot baseline: baseline:NAME
-TRAIN, EVAL = "train", "eval"  # stage kinds; an evaluation stage is eval:BENCHMARK
+TRAIN, MERGE, EVAL = "train", "merge", "eval"  # stage kinds; an evaluation stage is eval:BENCHMARK
 
 
 class Status(Choice):
@@ -58,7 +58,7 @@ class StageRecord:
 
     @property
     def kind(self) -> str:
-        """TRAIN or EVAL."""
+        """TRAIN, MERGE or EVAL."""
         return self.stage.split(":")[0]
 
     @classmethod

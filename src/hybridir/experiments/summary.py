@@ -16,6 +16,7 @@ import numpy as np
 
 from hybridir.experiments.extra_tests import ExtraRow
 from hybridir.experiments.records import (
+    ChosenRatio,
     Cost,
     CrossMatrix,
     DeltaRow,
@@ -43,6 +44,8 @@ class Summary:
     imbalance: list[DeltaRow] = field(default_factory=list)  # starved minus full
     extra_tests: list[ExtraRow] = field(default_factory=list)
     added_sources: list[DeltaRow] = field(default_factory=list)  # sources minus full
+    recipes: list[DeltaRow] = field(default_factory=list)  # each recipe minus its base
+    wise_ft_ratios: list[ChosenRatio] = field(default_factory=list)  # per wise-ft cell
     rank_distance_quantiles: list[Quantiles] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)  # relative to the grid folder
     # per-query rank distances (seed-averaged) per panel, for the figures; not in summary.json
@@ -58,6 +61,8 @@ class Summary:
             "imbalance": [row.to_json() for row in self.imbalance],
             "extra_tests": [row.to_json() for row in self.extra_tests],
             "added_sources": [row.to_json() for row in self.added_sources],
+            **({"recipes": [row.to_json() for row in self.recipes]} if self.recipes else {}),
+            **({"wise_ft_ratios": [r.to_json() for r in self.wise_ft_ratios]} if self.wise_ft_ratios else {}),
             "data": self.data,
             "cost": self.cost.to_json(),
             "rank_distance_quantiles": [q.to_json() for q in self.rank_distance_quantiles],
@@ -80,6 +85,8 @@ class Summary:
             imbalance=[DeltaRow.from_json(row) for row in section("imbalance")],
             extra_tests=[ExtraRow.from_json(row) for row in section("extra_tests")],
             added_sources=[DeltaRow.from_json(row) for row in section("added_sources")],
+            recipes=[DeltaRow.from_json(row) for row in section("recipes")],
+            wise_ft_ratios=[ChosenRatio.from_json(r) for r in section("wise_ft_ratios")],
             rank_distance_quantiles=[Quantiles.from_json(q) for q in section("rank_distance_quantiles")],
             figures=section("figures"),
         )

@@ -1,0 +1,115 @@
+"""Recipe variants of a grid: named changes to the training recipe, each measured against a base.
+
+An experiment's ``recipes`` mapping adds one data variant per entry beside ``full``, trained on
+the same data with the same seeds and arms, so each piece of a recipe gets a paired test::
+
+    recipes:
+      lr-1e-4: {train: {learning_rate: 1.0e-4}}       # full, with these training settings
+      lora: {train: {lora_r: 16, learning_rate: 2.0e-4}}
+      wise-ft: {wise_ft: {of: full, ratios: [0, 0.25, 0.5, 0.75, 1]}}
+
+A ``train`` recipe overrides the shared ``train`` settings (and is compared with ``full``). A
+``wise_ft`` recipe trains nothing: it interpolates the models of the variant it names
+(``of``) with the zero-shot model, the ratio chosen on that training's validation split
+(:func:`hybridir.evaluation.interpolation.select_ratio`, never a test set), and is compared
+with that variant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hybridir.errors import UserError
+
+WISE_FT_FOLDER = "wise-ft"  # in a wise-ft cell's folder: the chosen model and interpolation.json
+# Settings a recipe must not change: the grid sets them per cell, or they define the data
+# the recipe is compared on (a recipe that changes them is another grid, not a piece).
+FIXED_BY_GRID = frozenset({"train", "out", "sampling", "alpha", "seed", "resume", "data_dir", "languages"})
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One recipe variant: training-setting overrides, or WiSE-FT of another variant's models."""
+
+    name: str
+    train: Mapping[str, Any] = field(default_factory=dict)
+    wise_ft_of: str | None = None  # the variant whose trained models are interpolated
+    ratios: tuple[float, ...] = ()
+    criterion: str = "mean"
+
+    @property
+    def trains(self) -> bool:
+        """Whether the variant trains models of its own (a wise-ft variant uses another's)."""
+        return self.wise_ft_of is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The YAML entry it was read from (for ``experiment.yaml`` and ``summary.json``)."""
+        if self.trains:
+            return {"train": dict(self.train)}
+        return {"wise_ft": {"of": self.wise_ft_of, "ratios": list(self.ratios), "criterion": self.criterion}}
+
+    @property
+    def base(self) -> str:
+        """The variant this one is compared with in the recipe table."""
+        return self.wise_ft_of or "full"  # config.FULL, which imports this module
+
+
+def _wise_ft(name: str, raw: Any) -> tuple[str, tuple[float, ...], str]:
+    from hybridir.evaluation.interpolation import parse_ratios  # loads sentence-transformers
+    from hybridir.evaluation.validation import CRITERIA
+
+    shape = f"recipes.{name}.wise_ft must be {{of: VARIANT, ratios: [0, 0.25, ...], criterion: mean}}"
+    if not isinstance(raw, Mapping) or "of" not in raw or not set(raw) <= {"of", "ratios", "criterion"}:
+        raise UserError(shape)
+    ratios = raw.get("ratios", [0, 0.25, 0.5, 0.75, 1])
+    text = ",".join(str(r) for r in ratios) if isinstance(ratios, list) else str(ratios)
+    criterion = str(raw.get("criterion", "mean"))
+    if criterion not in CRITERIA:
+        raise UserError(f"recipes.{name}.wise_ft.criterion must be one of {', '.join(CRITERIA)}")
+    return str(raw["of"]), tuple(parse_ratios(text)), criterion
+
+
+def parse_recipes(raw: Any, reserved: Collection[str]) -> list[Recipe]:
+    """Recipes from the YAML mapping, in file order; ``reserved``: the data variants' names.
+
+    Which variant a wise-ft recipe may name is checked by the experiment (it knows the grid's
+    variants): :func:`check_recipe_bases`.
+    """
+    if raw is None:
+        return []
+    if not isinstance(raw, Mapping):
+        raise UserError("recipes must be a mapping of NAME: {train: {...}} or NAME: {wise_ft: {...}}")
+    recipes: list[Recipe] = []
+    for name, spec in raw.items():
+        name = str(name)
+        if name in reserved or "__" in name or "/" in name:
+            raise UserError(f"recipe name {name!r} is taken or not a folder-safe name: choose another")
+        if not isinstance(spec, Mapping) or len(spec) != 1 or not set(spec) <= {"train", "wise_ft"}:
+            raise UserError(f"recipes.{name} must hold exactly one of train: {{...}} or wise_ft: {{...}}")
+        if "train" in spec:
+            train = {str(k).replace("-", "_"): v for k, v in (spec["train"] or {}).items()}
+            fixed = sorted(FIXED_BY_GRID & set(train))
+            if fixed:
+                raise UserError(
+                    f"recipes.{name} sets {fixed[0]!r}, which the grid fixes for every variant: remove it"
+                )
+            recipes.append(Recipe(name, train=train))
+        else:
+            of, ratios, criterion = _wise_ft(name, spec["wise_ft"])
+            recipes.append(Recipe(name, wise_ft_of=of, ratios=ratios, criterion=criterion))
+    return recipes
+
+
+def check_recipe_bases(recipes: Sequence[Recipe], data_variants: Sequence[str]) -> None:
+    """Each wise-ft recipe must name a trained variant listed before it (a data variant or a train recipe)."""
+    trained = list(data_variants)
+    for recipe in recipes:
+        if recipe.trains:
+            trained.append(recipe.name)
+        elif recipe.base not in trained:
+            raise UserError(
+                f"recipes.{recipe.name}.wise_ft.of names {recipe.base!r}: use a trained variant listed "
+                f"before it ({', '.join(trained)})"
+            )
