@@ -83,3 +83,32 @@ def test_no_validation_split_is_a_one_line_error(tmp_path: Path) -> None:
         validation_split(run_config(run))
     with pytest.raises(UserError, match=r"no config\.yaml"):
         run_config(tmp_path)
+
+
+def test_several_sources_pool_the_held_out_parallel_qa(tmp_path: Path) -> None:
+    """The split is taken per source, as the trainer takes it; bitext is not retrieval validation."""
+    bitext = tmp_path / "bitext"
+    bitext.mkdir()
+    for lang in ("en", "de"):
+        lines = [f"{lang} line {i}" for i in range(80)]  # three blocks of 32 lines: one is held out
+        (bitext / f"{lang}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    write_jsonl(tiny_corpus(), first)
+    write_jsonl(tiny_corpus(), second)  # the same ids: kept apart by the source-name prefix
+    run = tmp_path / "run"
+    run.mkdir()
+    TrainConfig(train=[str(first), str(second), str(bitext)], validation_fraction=0.5, seed=7).save(
+        run / "config.yaml"
+    )
+    validation = validation_split(run_config(run))
+    held = [ex.id for ex in split_by_group(tiny_corpus(), 0.5, 7)[1].examples]
+    assert [ex.id for ex in validation.examples] == [f"first/{i}" for i in held] + [
+        f"second/{i}" for i in held
+    ]
+    assert validation.languages == ["de", "en"]
+
+    only_bitext = tmp_path / "bitext-run"
+    only_bitext.mkdir()
+    TrainConfig(train=str(bitext), validation_fraction=0.5, seed=7).save(only_bitext / "config.yaml")
+    with pytest.raises(UserError, match="no validation articles of parallel QA"):
+        validation_split(run_config(only_bitext))

@@ -53,7 +53,9 @@ def test_recipes_add_variants_in_file_order_with_their_own_training(tmp_path: Pa
         (["lr"], "recipes must be a mapping"),
         ({"full": {"train": {}}}, "taken"),
         ({"a__b": {"train": {}}}, "folder-safe"),
-        ({"x": {"train": {}, "wise_ft": {"of": "full"}}}, "exactly one of"),
+        ({"x": {"train": {}, "wise_ft": {"of": "full"}}}, "must hold train"),
+        ({"x": {"wise_ft": {"of": "full"}, "data": "full"}}, "must hold train"),
+        ({"x": {"train": {}, "data": "sources"}}, "sources needs extra_sources"),
         ({"x": {"train": {"seed": 3}}}, "'seed', which the grid fixes"),
         ({"x": {"train": {"languages": "en"}}}, "'languages', which the grid fixes"),
         ({"x": {"train": {"bogus": 1}}}, "unknown training setting"),
@@ -77,3 +79,32 @@ def test_wise_ft_needs_a_validation_split() -> None:
     # a training recipe may give its own validation split to the wise-ft recipe built on it
     recipes = {"v": {"train": {"validation_fraction": 0.2}}, "w": {"wise_ft": {"of": "v"}}}
     assert parse_experiment({**BASE, "train": train, "recipes": recipes}).recipe("w").base == "v"
+
+
+def test_a_training_recipe_may_train_on_the_extra_sources(tmp_path: Path) -> None:
+    recipes = {
+        "long": {"train": {"max_steps": 8}, "data": "sources"},
+        "long-wise": {"wise_ft": {"of": "long"}},
+    }
+    experiment = parse_experiment({**BASE, "extra_sources": ["zh:cmrc.json"], "recipes": recipes})
+    assert experiment.variants == ["full", "sources", "long", "long-wise"]
+    assert experiment.recipe("long").base == "sources"  # compared with the data it trains on
+    assert [experiment.data_variant(v) for v in experiment.variants] == [
+        "full",
+        "sources",
+        "sources",
+        "sources",
+    ]
+    data = tmp_path / "mlqa-r-full-1234.jsonl"
+    cells = {c.variant: c for c in experiment.cells() if c.seed == 1}
+    for variant in ("sources", "long", "long-wise"):
+        assert cell_train_config(experiment, cells[variant], data, tmp_path / variant).train == [
+            str(data),
+            "zh:cmrc.json",
+        ]
+    assert cell_train_config(experiment, cells["long"], data, tmp_path / "l").max_steps == 8
+    assert cell_train_config(experiment, cells["full"], data, tmp_path / "f").train == str(data)
+    again = parse_experiment(
+        {**BASE, "extra_sources": ["zh:cmrc.json"], "recipes": experiment.to_dict()["recipes"]}
+    )
+    assert again.recipes == experiment.recipes

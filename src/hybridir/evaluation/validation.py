@@ -2,8 +2,9 @@
 
 Choices made on this split (an interpolation ratio, a recipe setting) never look at a test
 benchmark. The split is the one the run trained with: its saved ``config.yaml`` names the
-source, languages, context, seed and validation fraction, and :func:`split_by_group` with those
-values holds out the same articles. The questions of the held-out examples are ranked against
+sources, languages, context, seed and validation fraction, and
+:func:`~hybridir.data.training_sources.split_sources` with those values holds out the same
+articles. The questions of the held-out examples are ranked against
 every passage they hold (positives and listed negatives) in every language; a question's
 relevant passages are its example's positives in all languages, so mono-, cross- and
 multilingual mAP and rank distance come out as in :mod:`hybridir.evaluation.lareqa`.
@@ -11,15 +12,16 @@ multilingual mAP and rank distance come out as in :mod:`hybridir.evaluation.lare
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from hybridir.core.settings import Choice
-from hybridir.data.examples import TrainingCorpus, split_by_group
+from hybridir.data.examples import TrainingCorpus
 from hybridir.data.lareqa import Candidate, LareqaBenchmark, Question
-from hybridir.data.readers import load_training_corpus
+from hybridir.data.training_sources import SourceKind, load_training_sources, split_sources
 from hybridir.encoding.base import Scorer
 from hybridir.errors import UserError
 from hybridir.evaluation.lareqa import evaluate_lareqa
@@ -49,17 +51,33 @@ def run_config(run: Path) -> TrainConfig:
 
 
 def validation_split(config: TrainConfig) -> TrainingCorpus:
-    """The examples ``config``'s run held out for validation, or a :class:`UserError` when there are none."""
-    corpus = load_training_corpus(
+    """The examples ``config``'s run held out for validation, or a :class:`UserError` when there are none.
+
+    With several train sources the split is taken per source, as the trainer takes it, and the
+    held-out examples of the parallel-QA sources are pooled (ids prefixed by source name): the
+    kind of data LAReQA measures. Bitext and monolingual QA still shape the training and its
+    validation loss, but not a retrieval choice made here.
+    """
+    sources = load_training_sources(
         config.train, config.languages, config.context, config.seed, config.data_dir
     )
-    _, validation = split_by_group(corpus, config.validation_fraction, config.seed)
-    if not validation.examples:
+    _, held_out = split_sources(sources, config.validation_fraction, config.seed)
+    parallel = [source for source in held_out if source.kind is SourceKind.PARALLEL_QA]
+    if not parallel:
         raise UserError(
-            f"the run held out no validation articles (validation_fraction {config.validation_fraction}): "
-            "a ratio can only be chosen on a validation split, never on a test benchmark"
+            f"the run held out no validation articles of parallel QA (validation_fraction "
+            f"{config.validation_fraction}): a ratio can only be chosen on a validation split, "
+            "never on a test benchmark"
         )
-    return validation
+    if len(parallel) == 1:
+        return parallel[0].corpus
+    examples = [
+        replace(example, id=f"{source.name}/{example.id}", group=f"{source.name}/{example.group}")
+        for source in parallel
+        for example in source.corpus.examples
+    ]
+    languages = sorted({lang for source in parallel for lang in source.corpus.languages})
+    return TrainingCorpus(examples, languages)
 
 
 def parallel_benchmark(corpus: TrainingCorpus, name: str = "validation") -> LareqaBenchmark:

@@ -189,6 +189,13 @@ class ExperimentConfig:
             return cell
         return Cell(cell.direction, recipe.base, cell.arm, cell.seed)
 
+    def data_variant(self, variant: str) -> str:
+        """The data variant whose data ``variant`` trains on (a wise-ft recipe: its base's)."""
+        recipe = self.recipe(variant)
+        if recipe is None:
+            return variant
+        return recipe.data if recipe.trains else self.data_variant(recipe.base)
+
     def train_settings(self, variant: str) -> dict[str, Any]:
         """The shared ``train`` settings with a training recipe's overrides."""
         recipe = self.recipe(variant)
@@ -358,7 +365,9 @@ def cell_train_config(config: ExperimentConfig, cell: Cell, data_path: Path, out
     cell = config.training_cell(cell)
     settings = {
         **config.train_settings(cell.variant),
-        "train": [str(data_path), *config.extra_sources] if cell.variant == SOURCES else str(data_path),
+        "train": [str(data_path), *config.extra_sources]
+        if config.data_variant(cell.variant) == SOURCES
+        else str(data_path),
         "languages": None,  # already applied when the grid wrote the data file
         "out": str(out),
         "sampling": cell.arm.sampling,

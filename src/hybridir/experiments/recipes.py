@@ -6,9 +6,12 @@ the same data with the same seeds and arms, so each piece of a recipe gets a pai
     recipes:
       lr-1e-4: {train: {learning_rate: 1.0e-4}}       # full, with these training settings
       lora: {train: {lora_r: 16, learning_rate: 2.0e-4}}
+      sources-lr-1e-4: {train: {learning_rate: 1.0e-4}, data: sources}
       wise-ft: {wise_ft: {of: full, ratios: [0, 0.25, 0.5, 0.75, 1]}}
 
-A ``train`` recipe overrides the shared ``train`` settings (and is compared with ``full``). A
+A ``train`` recipe overrides the shared ``train`` settings and trains on the data of ``data``
+(a data variant of the grid: ``full``, the default, ``sources`` or ``starved``), and is compared
+with that variant. A
 ``wise_ft`` recipe trains nothing: it interpolates the models of the variant it names
 (``of``) with the zero-shot model, the ratio chosen on that training's validation split
 (:func:`hybridir.evaluation.interpolation.select_ratio`, never a test set), and is compared
@@ -35,6 +38,7 @@ class Recipe:
 
     name: str
     train: Mapping[str, Any] = field(default_factory=dict)
+    data: str = "full"  # the data variant a training recipe trains on (config.FULL by default)
     wise_ft_of: str | None = None  # the variant whose trained models are interpolated
     ratios: tuple[float, ...] = ()
     criterion: str = "mean"
@@ -47,13 +51,14 @@ class Recipe:
     def to_dict(self) -> dict[str, Any]:
         """The YAML entry it was read from (for ``experiment.yaml`` and ``summary.json``)."""
         if self.trains:
-            return {"train": dict(self.train)}
+            return {"train": dict(self.train), **({"data": self.data} if self.data != "full" else {})}
         return {"wise_ft": {"of": self.wise_ft_of, "ratios": list(self.ratios), "criterion": self.criterion}}
 
     @property
     def base(self) -> str:
-        """The variant this one is compared with in the recipe table."""
-        return self.wise_ft_of or "full"  # config.FULL, which imports this module
+        """The variant this one is compared with in the recipe table: the data it trains on, or
+        the variant whose models it interpolates."""
+        return self.wise_ft_of or self.data
 
 
 def _wise_ft(name: str, raw: Any) -> tuple[str, tuple[float, ...], str]:
@@ -86,8 +91,11 @@ def parse_recipes(raw: Any, reserved: Collection[str]) -> list[Recipe]:
         name = str(name)
         if name in reserved or "__" in name or "/" in name:
             raise UserError(f"recipe name {name!r} is taken or not a folder-safe name: choose another")
-        if not isinstance(spec, Mapping) or len(spec) != 1 or not set(spec) <= {"train", "wise_ft"}:
-            raise UserError(f"recipes.{name} must hold exactly one of train: {{...}} or wise_ft: {{...}}")
+        keys = set(spec) if isinstance(spec, Mapping) else set()
+        if keys not in ({"train"}, {"train", "data"}, {"wise_ft"}):
+            raise UserError(
+                f"recipes.{name} must hold train: {{...}} (and data: VARIANT if not full) or wise_ft: {{...}}"
+            )
         if "train" in spec:
             train = {str(k).replace("-", "_"): v for k, v in (spec["train"] or {}).items()}
             fixed = sorted(FIXED_BY_GRID & set(train))
@@ -95,7 +103,7 @@ def parse_recipes(raw: Any, reserved: Collection[str]) -> list[Recipe]:
                 raise UserError(
                     f"recipes.{name} sets {fixed[0]!r}, which the grid fixes for every variant: remove it"
                 )
-            recipes.append(Recipe(name, train=train))
+            recipes.append(Recipe(name, train=train, data=str(spec.get("data", "full"))))
         else:
             of, ratios, criterion = _wise_ft(name, spec["wise_ft"])
             recipes.append(Recipe(name, wise_ft_of=of, ratios=ratios, criterion=criterion))
@@ -103,10 +111,17 @@ def parse_recipes(raw: Any, reserved: Collection[str]) -> list[Recipe]:
 
 
 def check_recipe_bases(recipes: Sequence[Recipe], data_variants: Sequence[str]) -> None:
-    """Each wise-ft recipe must name a trained variant listed before it (a data variant or a train recipe)."""
+    """Each training recipe's data must be a data variant of the grid, and each wise-ft recipe must
+    name a trained variant listed before it (a data variant or a train recipe)."""
     trained = list(data_variants)
     for recipe in recipes:
         if recipe.trains:
+            if recipe.data not in data_variants:
+                raise UserError(
+                    f"recipes.{recipe.name}.data names {recipe.data!r}: use one of "
+                    f"{', '.join(data_variants)} (sources needs extra_sources, "
+                    "starved needs train_fraction_by_language)"
+                )
             trained.append(recipe.name)
         elif recipe.base not in trained:
             raise UserError(

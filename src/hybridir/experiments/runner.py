@@ -238,6 +238,7 @@ def _prepare_data(experiment: ExperimentConfig, out: Path) -> dict[tuple[str, st
             recipe = experiment.recipe(variant)
             if recipe is not None and not recipe.trains:
                 continue  # trains nothing: its cells use the data of the variant they merge
+            data_variant = experiment.data_variant(variant)
             if variant == SOURCES:  # the full data, with the extra sources added at training time
                 paths[(train, variant)] = paths[(train, FULL)]
                 continue
@@ -245,11 +246,11 @@ def _prepare_data(experiment: ExperimentConfig, out: Path) -> dict[tuple[str, st
             paths[(train, variant)], _ = training_data(
                 out / "data",
                 train,
-                FULL if recipe is not None else variant,
+                STARVED if data_variant == STARVED else FULL,
                 languages=experiment.train.get("languages"),
                 context=str(settings.get("context", TrainConfig.context)),
                 seed=experiment.data_seed,
-                fractions=experiment.train_fraction_by_language if variant == STARVED else {},
+                fractions=experiment.train_fraction_by_language if data_variant == STARVED else {},
             )
     return paths
 
