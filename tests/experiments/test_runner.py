@@ -141,13 +141,22 @@ def test_grid_with_extra_sources_trains_and_compares_them(shared_data: Path, tmp
     for code in ("eng-US", "deu", "spa"):
         lines = (shared_data / "ntrex-128" / f"newstest2019-ref.{code}.txt").read_text(encoding="utf-8")
         (bitext / f"{code}.txt").write_text("\n".join(lines.splitlines()[:100]) + "\n", encoding="utf-8")
-    grid = {"strategies": ["hybrid"], "baselines": [], "extra_sources": [str(bitext)]}
-    config = _write_config(tmp_path / "grid.yaml", model, grid)
+    recipes = {  # a recipe on the sources' data, and WiSE-FT of a several-source training
+        "sources-lr": {"train": {"learning_rate": 5e-4}, "data": "sources"},
+        "sources-wise": {"wise_ft": {"of": "sources", "ratios": [0, 1]}},
+    }
+    grid = {"strategies": ["hybrid"], "baselines": [], "extra_sources": [str(bitext)], "recipes": recipes}
+    config = _write_config(tmp_path / "grid.yaml", model, grid, validation_fraction=0.2, eval_steps=1)
     out = tmp_path / "out"
     report = run_experiment(config, out).read_text()
     cell = out / "cells" / "mlqa-r-to-xquad-r__sources__hybrid-a0.5__seed1" / "train"
     saved = yaml.safe_load((cell / "config.yaml").read_text())
     assert saved["train"][1] == str(bitext) and Path(saved["train"][0]).name.startswith("mlqa-r-full-")
+    recipe_cell = out / "cells" / "mlqa-r-to-xquad-r__sources-lr__hybrid-a0.5__seed1" / "train"
+    assert yaml.safe_load((recipe_cell / "config.yaml").read_text())["train"] == saved["train"]
+    merged = out / "cells" / "mlqa-r-to-xquad-r__sources-wise__hybrid-a0.5__seed1" / "wise-ft"
+    chosen = json.loads((merged / "interpolation.json").read_text())
+    assert chosen["validation"]["source"] == saved["train"] and chosen["validation"]["questions"] > 0
     assert {s["name"] for s in json.loads((cell / "summary.json").read_text())["sources"]} == {
         Path(saved["train"][0]).stem,
         "bitext",
@@ -199,7 +208,12 @@ def test_an_archived_grid_continues_on_a_fresh_machine(shared_data: Path, tmp_pa
 def test_grid_with_recipes_trains_merges_and_compares(shared_data: Path, tmp_path: Path) -> None:
     model = build_tiny_model(tmp_path / "tiny")
     recipes = {"lr": {"train": {"learning_rate": 5e-4}}}
-    grid = {"strategies": ["hybrid"], "baselines": [], "keep_checkpoints": False, "recipes": recipes}
+    grid = {
+        "strategies": ["hybrid"],
+        "baselines": ["untrained"],
+        "keep_checkpoints": False,
+        "recipes": recipes,
+    }
     out, archive = tmp_path / "out", tmp_path / "archive"
     run_experiment(
         _write_config(tmp_path / "a.yaml", model, grid, validation_fraction=0.2, eval_steps=1),
@@ -236,6 +250,13 @@ def test_grid_with_recipes_trains_merges_and_compares(shared_data: Path, tmp_pat
     assert [(r["variant"], r["ratio"]) for r in summary["wise_ft_ratios"]] == [("lr-wise", chosen["ratio"])]
     assert "## Recipe pieces" in report and "WiSE-FT of lr's models" in report
     assert "### mlqa-r-to-xquad-r, recipe lr-wise: all query languages" in report
+    # each trained group against the zero-shot model, one Holm family per direction
+    assert {(r["variant"], r["base"]) for r in summary["zero_shot"]} == {
+        ("full", "untrained"),
+        ("lr", "untrained"),
+        ("lr-wise", "untrained"),
+    }
+    assert "## Against the zero-shot model" in report
 
     run_experiment(config, fresh)  # everything done: nothing runs again
     assert {s for _, _, s in _statuses(fresh)[len(_statuses(out)) + len(new) :]} == {"skipped"}

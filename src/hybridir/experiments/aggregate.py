@@ -25,6 +25,7 @@ from hybridir.experiments.config import (
     FULL,
     SOURCES,
     STARVED,
+    UNTRAINED,
     Arm,
     Cell,
     Direction,
@@ -273,6 +274,42 @@ def _delta_rows(
     return rows
 
 
+def _zero_shot_rows(experiment: ExperimentConfig, groups: list[Group]) -> list[DeltaRow]:
+    """Every trained group minus the untrained baseline, on all query languages: a recipe grid's
+    question (is one model better than zero-shot in every setting?). The zero-shot model has
+    one run, so the spread is over the trained model's seeds; one Holm family per direction."""
+    rows: list[DeltaRow] = []
+    for direction in experiment.directions:
+        family: list[tuple[dict[str, Any], tuple[float, float]]] = []
+        for variant in experiment.variants:
+            members = [g for g in groups if g.direction == direction and g.variant == variant]
+            before = next((g for g in members if g.arm is None and g.model == UNTRAINED), None)
+            if before is None:
+                continue
+            for after in (g for g in members if g.arm is not None):
+                for metric in MAP_METRICS:
+                    zero_shot = metric_value(before.metrics[0], metric, before.languages)
+                    delta = Stats.of(
+                        [metric_value(m, metric, before.languages) - zero_shot for m in after.metrics]
+                    )
+                    row = {
+                        "direction": direction.label,
+                        "variant": variant,
+                        "base": UNTRAINED,
+                        "model": after.model,
+                        "languages": ALL,
+                        "metric": metric,
+                        "full": zero_shot,
+                        "delta_mean": delta.mean,
+                        "delta_std": delta.std,
+                        "seeds": after.seeds,
+                    }
+                    family.append((row, _paired(after, before, metric, before.languages, experiment)))
+        tests = PairedTest.family([test for _, test in family], experiment.significance.level)
+        rows += [DeltaRow(**row, test=test) for (row, _), test in zip(family, tests, strict=True)]
+    return rows
+
+
 def _chosen_ratios(experiment: ExperimentConfig, out: Path) -> list[ChosenRatio]:
     """The ratio each finished wise-ft cell chose on validation (its interpolation.json)."""
     chosen = []
@@ -360,6 +397,7 @@ def summarize(experiment: ExperimentConfig, out: Path) -> Summary:
         else [],
         added_sources=_delta_rows(experiment, groups, [(SOURCES, FULL)]) if experiment.extra_sources else [],
         recipes=_delta_rows(experiment, groups, [(r.name, r.base) for r in experiment.recipes]),
+        zero_shot=_zero_shot_rows(experiment, groups) if experiment.recipes else [],
         wise_ft_ratios=_chosen_ratios(experiment, out),
         rank_distance_quantiles=[Quantiles.of(*panel, values) for panel, values in distances.items()],
         rank_distances=distances,

@@ -103,7 +103,10 @@ def _recipes_table(summary: Summary, experiment: ExperimentConfig) -> list[str]:
     for recipe in experiment.recipes:
         if recipe.trains:
             changes = ", ".join(f"{key}={value}" for key, value in recipe.train.items())
-            lines.append(f"- **{recipe.name}**: the full data, trained with {changes}; compared with full.")
+            lines.append(
+                f"- **{recipe.name}**: the {recipe.data} data, trained with {changes}; "
+                f"compared with {recipe.data}."
+            )
         else:
             ratios = ", ".join(f"{r:g}" for r in recipe.ratios)
             lines.append(
@@ -167,6 +170,22 @@ def _delta_table(rows: list[DeltaRow], by_variant: bool = False) -> list[str]:
             cells.append(f"{_number(row.full, metric)}, {delta}")
         body.append([direction, *([variant, base_variant] if by_variant else []), model, languages, *cells])
     return _table(header, body)
+
+
+def _zero_shot_table(summary: Summary) -> list[str]:
+    if not summary.zero_shot:
+        return []
+    return [
+        "",
+        "## Against the zero-shot model",
+        "",
+        "Each value: the untrained model's, then the trained group minus it (mean ± std over the "
+        f"group's seeds); the same paired test over all queries ({MARK}: Holm-adjusted over every "
+        "variant, arm and metric of a direction). A recipe is better than zero-shot on every setting "
+        "when all three differences are positive and marked.",
+        "",
+        *_delta_table(summary.zero_shot, by_variant=True),
+    ]
 
 
 def _data_lines(summary: Summary) -> list[str]:
@@ -244,6 +263,7 @@ def render_report(summary: Summary, experiment: ExperimentConfig) -> str:
     lines += _imbalance_table(summary, experiment.train_fraction_by_language)
     lines += _sources_table(summary, experiment.extra_sources)
     lines += _recipes_table(summary, experiment)
+    lines += _zero_shot_table(summary)
     lines += _data_lines(summary)
     lines += _cost_lines(summary)
     if summary.figures:

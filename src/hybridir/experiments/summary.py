@@ -46,6 +46,7 @@ class Summary:
     added_sources: list[DeltaRow] = field(default_factory=list)  # sources minus full
     recipes: list[DeltaRow] = field(default_factory=list)  # each recipe minus its base
     wise_ft_ratios: list[ChosenRatio] = field(default_factory=list)  # per wise-ft cell
+    zero_shot: list[DeltaRow] = field(default_factory=list)  # recipe grids: each group minus untrained
     rank_distance_quantiles: list[Quantiles] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)  # relative to the grid folder
     # per-query rank distances (seed-averaged) per panel, for the figures; not in summary.json
@@ -63,6 +64,7 @@ class Summary:
             "added_sources": [row.to_json() for row in self.added_sources],
             **({"recipes": [row.to_json() for row in self.recipes]} if self.recipes else {}),
             **({"wise_ft_ratios": [r.to_json() for r in self.wise_ft_ratios]} if self.wise_ft_ratios else {}),
+            **({"zero_shot": [row.to_json() for row in self.zero_shot]} if self.zero_shot else {}),
             "data": self.data,
             "cost": self.cost.to_json(),
             "rank_distance_quantiles": [q.to_json() for q in self.rank_distance_quantiles],
@@ -87,6 +89,7 @@ class Summary:
             added_sources=[DeltaRow.from_json(row) for row in section("added_sources")],
             recipes=[DeltaRow.from_json(row) for row in section("recipes")],
             wise_ft_ratios=[ChosenRatio.from_json(r) for r in section("wise_ft_ratios")],
+            zero_shot=[DeltaRow.from_json(row) for row in section("zero_shot")],
             rank_distance_quantiles=[Quantiles.from_json(q) for q in section("rank_distance_quantiles")],
             figures=section("figures"),
         )
