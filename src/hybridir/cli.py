@@ -119,7 +119,8 @@ def _add_experiment(sub: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="DIR",
-        help="another grid's --out: its finished cells with the same settings are linked in, not retrained",
+        help="another grid's --out: its finished cells and zero-shot baselines with the same settings "
+        "are linked in, not run again",
     )
     p.add_argument(
         "--archive",

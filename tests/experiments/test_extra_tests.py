@@ -12,7 +12,13 @@ from hybridir.drivers.tatoeba import per_query_records as tatoeba_records
 from hybridir.errors import UserError
 from hybridir.evaluation.tatoeba import score_pair, summarise
 from hybridir.experiments.config import Cell, baseline_dir, cell_dir, parse_experiment, read_experiment
-from hybridir.experiments.extra_tests import METRICS, ExtraRow, extra_test_rows, extra_test_tables
+from hybridir.experiments.extra_tests import (
+    METRICS,
+    ExtraRow,
+    extra_test_rows,
+    extra_test_tables,
+    extra_zero_shot_table,
+)
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs" / "experiments"
 GRID = {
@@ -134,3 +140,39 @@ def test_rows_read_back_from_summary_json(tmp_path: Path) -> None:
         "p_holm",
         "significant",
     ]
+
+
+def test_a_recipe_grid_tests_each_arm_against_the_zero_shot_model(tmp_path: Path) -> None:
+    grid = {
+        **GRID,
+        "strategies": ["hybrid"],
+        "baselines": ["untrained", "bm25"],
+        "train": {"max_steps": 2, "validation_fraction": 0.1},
+        "directions": [{"train": "mlqa-r", "test": ["xquad-r", "arcd"], "extra_tests_for": ["wise"]}],
+        "recipes": {"wise": {"wise_ft": {"of": "full"}}},
+    }
+    experiment = parse_experiment(grid)
+    direction, arm = experiment.directions[0], experiment.arms[0]
+    for seed in (1, 2):
+        _write(cell_dir(tmp_path, Cell(direction, "wise", arm, seed)) / "eval-arcd", _native([1.0] * 30))
+        # full's extra tests are not asked for: a stray evaluation there is not read
+        _write(cell_dir(tmp_path, Cell(direction, "full", arm, seed)) / "eval-arcd", _native([0.0] * 30))
+    _write(baseline_dir(tmp_path, "untrained") / "eval-arcd", _native([1.0] * 10 + [0.5] * 20))
+    _write(baseline_dir(tmp_path, "bm25") / "eval-arcd", _native([0.25] * 30))
+    rows = extra_test_rows(experiment, tmp_path)
+    assert {r.variant for r in rows} == {"wise"}
+    by_model = {(r.model, r.metric.key): r for r in rows}
+    against = by_model[("hybrid-a0.5", "sentence_map")].zero_shot
+    assert against.difference == pytest.approx(1.0 - 20 / 30) and against.significant
+    assert by_model[("hybrid-a0.5", "passage_recall100")].zero_shot.difference == 0.0
+    assert by_model[("untrained", "sentence_map")].zero_shot is None
+    assert [ExtraRow.from_json(json.loads(json.dumps(r.to_json()))) for r in rows] == rows
+    table = "\n".join(extra_zero_shot_table(rows, "†"))
+    assert (
+        "| mlqa-r-to-xquad-r | wise | arcd | hybrid-a0.5 | sentence mAP | 0.667 | +0.333 ± 0.000 † |" in table
+    )
+    # a grid without recipes keeps its tables as they were: no zero-shot tests
+    plain = parse_experiment(
+        {**grid, "recipes": {}, "directions": [{"train": "mlqa-r", "test": ["xquad-r", "arcd"]}]}
+    )
+    assert all(r.zero_shot is None for r in extra_test_rows(plain, tmp_path))

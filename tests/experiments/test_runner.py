@@ -89,15 +89,16 @@ def test_grid_runs_then_skips_then_resumes(shared_data: Path, tmp_path: Path) ->
 def test_grid_reuses_finished_cells_of_another_grid(shared_data: Path, tmp_path: Path) -> None:
     model = build_tiny_model(tmp_path / "tiny")
     earlier = tmp_path / "sampling"
-    hybrid = {"strategies": ["hybrid"], "baselines": []}
+    hybrid = {"strategies": ["hybrid"]}
     run_experiment(_write_config(tmp_path / "a.yaml", model, hybrid), earlier)
     shared = "mlqa-r-to-xquad-r__full__hybrid-a0.5__seed1"
-    alphas = {"strategies": ["hybrid"], "alphas": [0.5, 1.0], "baselines": []}
+    alphas = {"strategies": ["hybrid"], "alphas": [0.5, 1.0]}
 
     out = tmp_path / "alpha"
     run_experiment(_write_config(tmp_path / "b.yaml", model, alphas), out, reuse=[earlier])
     statuses = _statuses(out)
     assert (shared, "train", "reused") in statuses
+    assert ("baseline:bm25", "eval:xquad-r", "reused") in statuses  # the same zero-shot evaluation
     assert (shared, "eval:xquad-r", "skipped") in statuses
     assert ("mlqa-r-to-xquad-r__full__hybrid-a1__seed1", "train", "done") in statuses
     linked = out / "cells" / shared / "train" / "model"

@@ -111,7 +111,7 @@ def collect_groups(experiment: ExperimentConfig, out: Path) -> tuple[list[Group]
     finished, missing = 0, []
     for direction in experiment.directions:
         tag = experiment.eval.tag(direction.test)
-        for variant in experiment.variants:
+        for variant in experiment.direction_variants(direction):
             for name in experiment.baselines:
                 folder = baseline_dir(out, name) / tag
                 metrics = _read_json(folder / "metrics.json")
@@ -174,7 +174,7 @@ def _table_rows(experiment: ExperimentConfig, groups: list[Group]) -> list[Table
     """Rows of the main tables, with the tests of each arm against the reference arm."""
     rows = []
     for direction in experiment.directions:
-        for variant in experiment.variants:
+        for variant in experiment.direction_variants(direction):
             members = [g for g in groups if g.direction == direction and g.variant == variant]
             if not members:
                 continue
@@ -281,7 +281,7 @@ def _zero_shot_rows(experiment: ExperimentConfig, groups: list[Group]) -> list[D
     rows: list[DeltaRow] = []
     for direction in experiment.directions:
         family: list[tuple[dict[str, Any], tuple[float, float]]] = []
-        for variant in experiment.variants:
+        for variant in experiment.direction_variants(direction):
             members = [g for g in groups if g.direction == direction and g.variant == variant]
             before = next((g for g in members if g.arm is None and g.model == UNTRAINED), None)
             if before is None:

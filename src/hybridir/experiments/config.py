@@ -13,6 +13,7 @@ size), so cells differ only along the axes. Example::
     # or several test benchmarks: the first (LAReQA) gets the full analysis, the others
     # (cmrc2018, arcd, tatoeba) their headline metrics with the same seeds and paired test:
     #   directions: [{train: mlqa-r, test: [xquad-r, cmrc2018, arcd, tatoeba]}]
+    # and, to spend less, only some variants in a direction (see experiments.directions)
     reference: hybrid-a0.5          # the arm every other arm is tested against
     baselines: [untrained, bm25, use-m3]
     train_fraction_by_language: {hi: 0.1}   # optional: adds a "starved" variant beside "full"
@@ -35,6 +36,7 @@ from hybridir.data.context import ContextMode
 from hybridir.data.native_qa import NATIVE_SETS
 from hybridir.data.sources import LAREQA_BENCHMARKS
 from hybridir.errors import UserError
+from hybridir.experiments.directions import Direction, direction_to_dict, parse_directions
 from hybridir.experiments.recipes import Recipe, check_recipe_bases, parse_recipes
 from hybridir.languages import split_language_list
 from hybridir.sampling.kinds import Strategy
@@ -46,27 +48,6 @@ UNTRAINED = "untrained"  # baseline name for the grid's base model, before train
 FULL, STARVED, SOURCES = "full", "starved", "sources"
 # Set per cell by the grid, so the shared ``train`` settings must not hold them.
 CELL_FIELDS = frozenset({"train", "out", "sampling", "alpha", "seed", "resume", "data_dir"})
-
-
-@dataclass(frozen=True)
-class Direction:
-    """Train on one benchmark, test on another (or the same), and on any ``extra_tests``.
-
-    The label (and so every cell id) names only the main test, so adding extra tests to a
-    grid keeps its finished cells.
-    """
-
-    train: str
-    test: str
-    extra_tests: tuple[str, ...] = ()
-
-    @property
-    def tests(self) -> tuple[str, ...]:
-        return (self.test, *self.extra_tests)
-
-    @property
-    def label(self) -> str:
-        return f"{self.train}-to-{self.test}"
 
 
 @dataclass(frozen=True)
@@ -178,6 +159,10 @@ class ExperimentConfig:
         extra = [STARVED] if self.train_fraction_by_language else []
         return [FULL, *extra, *([SOURCES] if self.extra_sources else [])]
 
+    def direction_variants(self, direction: Direction) -> list[str]:
+        """The variants with cells in ``direction``, in the grid's order."""
+        return [variant for variant in self.variants if direction.runs(variant)]
+
     def recipe(self, variant: str) -> Recipe | None:
         """The recipe behind a variant name, None for a data variant."""
         return next((recipe for recipe in self.recipes if recipe.name == variant), None)
@@ -213,7 +198,7 @@ class ExperimentConfig:
             Cell(direction, variant, arm, seed)
             for direction in self.directions
             for seed in self.seeds
-            for variant in self.variants
+            for variant in self.direction_variants(direction)
             for arm in self.arms
         ]
 
@@ -250,6 +235,7 @@ class ExperimentConfig:
                     )
             if len(set(direction.tests)) != len(direction.tests):
                 raise UserError(f"direction {direction.label} lists a test benchmark twice")
+            self._check_direction_variants(direction)
         for lang, fraction in self.train_fraction_by_language.items():
             if not 0.0 <= float(fraction) < 1.0:
                 raise UserError(f"train_fraction_by_language[{lang}] must be in [0, 1), got {fraction}")
@@ -279,12 +265,28 @@ class ExperimentConfig:
                     f"{recipe.base}'s training: set validation_fraction above 0 in train"
                 )
 
+    def _check_direction_variants(self, direction: Direction) -> None:
+        """A direction's ``variants`` and ``extra_tests_for`` must name variants it runs."""
+        for key, names, allowed in (
+            ("variants", direction.variants, self.variants),
+            ("extra_tests_for", direction.extra_tests_for, self.direction_variants(direction)),
+        ):
+            unknown = [name for name in names if name not in allowed]
+            if unknown:
+                raise UserError(
+                    f"direction {direction.label}: {key} names {unknown[0]!r}, which it does not run: "
+                    f"use some of {', '.join(allowed)}"
+                )
+        if direction.extra_tests_for and not direction.extra_tests:
+            raise UserError(
+                f"direction {direction.label} sets extra_tests_for but lists no extra test: "
+                "add them after the main test (test: [xquad-r, cmrc2018, ...]) or remove it"
+            )
+
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``experiment.yaml`` and ``summary.json``."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
-        data["directions"] = [
-            {"train": d.train, "test": list(d.tests) if d.extra_tests else d.test} for d in self.directions
-        ]
+        data["directions"] = [direction_to_dict(d) for d in self.directions]
         recipes = data.pop("recipes")  # written only when set, so older grids' files stay as they were
         if recipes:
             data["recipes"] = {recipe.name: recipe.to_dict() for recipe in recipes}
@@ -305,20 +307,6 @@ def _section(raw: Any, cls: type, where: str) -> Any:
     return cls(**raw)
 
 
-def _directions(raw: Any) -> list[Direction]:
-    """Directions from YAML; ``test`` is one benchmark or a list (the first is the main test)."""
-    shape = "directions must be a list of {train: BENCHMARK, test: BENCHMARK or [BENCHMARK, ...]}"
-    if not isinstance(raw, list) or not all(isinstance(d, dict) and set(d) == {"train", "test"} for d in raw):
-        raise UserError(shape)
-    directions = []
-    for d in raw:
-        tests = d["test"] if isinstance(d["test"], list) else [d["test"]]
-        if not tests:
-            raise UserError(shape)
-        directions.append(Direction(str(d["train"]), str(tests[0]), tuple(str(t) for t in tests[1:])))
-    return directions
-
-
 def parse_experiment(data: dict[str, Any]) -> ExperimentConfig:
     """Turn a YAML mapping into a validated :class:`ExperimentConfig`."""
     known = {f.name for f in fields(ExperimentConfig)}
@@ -328,7 +316,7 @@ def parse_experiment(data: dict[str, Any]) -> ExperimentConfig:
     values = dict(data)
     values["name"] = str(values.get("name", "experiment"))
     values["train"] = {str(k).replace("-", "_"): v for k, v in (values.get("train") or {}).items()}
-    values["directions"] = _directions(values.get("directions"))
+    values["directions"] = parse_directions(values.get("directions"))
     values["recipes"] = parse_recipes(values.get("recipes"), {FULL, STARVED, SOURCES})
     values["eval"] = _section(values.get("eval"), EvalOptions, "eval")
     values["significance"] = _section(values.get("significance"), SignificanceOptions, "significance")

@@ -5,7 +5,8 @@ Each benchmark has a few headline metrics, each the sum of per-unit contribution
 the benchmark's own average weights them: mean over questions for CMRC 2018 / ARCD, mean over
 directions and then languages for Tatoeba. As for the main test, contributions are averaged
 over seeds, then each arm is tested against the reference arm by the paired sign-flip test over
-units, Holm-adjusted within each (direction, variant, benchmark) table.
+units, Holm-adjusted within each (direction, variant, benchmark) table. A recipe grid also tests
+each arm against the untrained model, as its main test does (one Holm family per direction).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,14 @@ import numpy as np
 from hybridir.core.files import read_text
 from hybridir.evaluation.tatoeba import FROM_ENGLISH, TO_ENGLISH
 from hybridir.experiments.archive import per_query_file
-from hybridir.experiments.config import TATOEBA, Cell, ExperimentConfig, baseline_dir, cell_dir
+from hybridir.experiments.config import (
+    TATOEBA,
+    UNTRAINED,
+    Cell,
+    ExperimentConfig,
+    baseline_dir,
+    cell_dir,
+)
 from hybridir.experiments.records import ARM, BASELINE, PairedTest, Stats
 from hybridir.experiments.significance import paired_randomization_test
 
@@ -97,7 +105,8 @@ class ExtraRow:
     """One model's headline metric on an extra test benchmark, in one (direction, variant).
 
     ``test``: the paired test against the reference arm (None for the reference itself, for a
-    baseline, and while the reference has no finished run).
+    baseline, and while the reference has no finished run). ``zero_shot``: in a recipe grid, the
+    paired test against the untrained model, its difference the arm's mean minus that model's.
     """
 
     direction: str
@@ -108,9 +117,11 @@ class ExtraRow:
     metric: ExtraMetric
     stats: Stats
     test: PairedTest | None = None
+    zero_shot: PairedTest | None = None
 
     def to_json(self) -> dict[str, Any]:
         test = {} if self.test is None else self.test.to_json()
+        zero_shot = {} if self.zero_shot is None else {"zero_shot": self.zero_shot.to_json()}
         return {
             "direction": self.direction,
             "variant": self.variant,
@@ -121,12 +132,14 @@ class ExtraRow:
             "label": self.metric.label,
             **self.stats.to_json(),
             **test,
+            **zero_shot,
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ExtraRow:
         metric = next(m for m in METRICS[data["benchmark"]] if m.key == data["metric"])
         test = PairedTest.from_json(data) if "p" in data else None
+        zero_shot = PairedTest.from_json(data["zero_shot"]) if "zero_shot" in data else None
         return cls(
             data["direction"],
             data["variant"],
@@ -136,6 +149,7 @@ class ExtraRow:
             metric,
             Stats.from_json(data),
             test,
+            zero_shot,
         )
 
 
@@ -172,13 +186,50 @@ def _arm_rows(
     ]
 
 
+def _zero_shot_tests(
+    experiment: ExperimentConfig,
+    runs: dict[str, list[list[dict[str, Any]]]],
+    untrained: list[dict[str, Any]],
+    benchmark: str,
+) -> dict[tuple[str, str], tuple[float, float]]:
+    """(arm, metric key) -> (arm's seed mean minus the untrained model's, p) for one table."""
+    options = experiment.significance
+    found: dict[tuple[str, str], tuple[float, float]] = {}
+    for metric in METRICS[benchmark]:
+        zero = metric.contributions(untrained)
+        keys = sorted(zero)
+        for label, records in runs.items():
+            units = _seed_mean([metric.contributions(r) for r in records])
+            left, right = [units.get(k, 0.0) for k in keys], [zero[k] for k in keys]
+            p = paired_randomization_test(left, right, options.permutations, options.seed)
+            difference = float(np.mean([sum(metric.contributions(r).values()) for r in records]))
+            found[(label, metric.key)] = (difference - sum(zero.values()), p)
+    return found
+
+
+def _with_zero_shot(
+    rows: list[ExtraRow], found: dict[tuple, tuple[float, float]], level: float
+) -> list[ExtraRow]:
+    """Attach the zero-shot tests of one direction (keys: row identity), Holm over all of them."""
+    keys = list(found)
+    tests = dict(zip(keys, PairedTest.family([found[k] for k in keys], level), strict=True))
+    return [
+        replace(row, zero_shot=tests.get((row.variant, row.benchmark, row.model, row.metric.key)))
+        for row in rows
+    ]
+
+
 def extra_test_rows(experiment: ExperimentConfig, out: Path) -> list[ExtraRow]:
     """One row per (direction, variant, benchmark, model, metric) with what has finished."""
     rows: list[ExtraRow] = []
     for direction in experiment.directions:
+        direction_rows: list[ExtraRow] = []
+        zero_shot: dict[tuple, tuple[float, float]] = {}
         for benchmark in direction.extra_tests:
             tag = experiment.eval.extra_tag(benchmark)
-            for variant in experiment.variants:
+            for variant in experiment.direction_variants(direction):
+                if benchmark not in direction.extra_tests_of(variant):
+                    continue
                 runs: dict[str, list[list[dict[str, Any]]]] = {}
                 for arm in experiment.arms:
                     folders = [
@@ -188,14 +239,20 @@ def extra_test_rows(experiment: ExperimentConfig, out: Path) -> list[ExtraRow]:
                     if found:
                         runs[arm.label] = found
                 where = {"direction": direction.label, "variant": variant, "benchmark": benchmark}
-                rows += _arm_rows(experiment, runs, where)
+                direction_rows += _arm_rows(experiment, runs, where)
                 for name in experiment.baselines:
                     records = _records(baseline_dir(out, name) / tag)
                     if records is None:
                         continue
                     for metric in METRICS[benchmark]:
                         stats = Stats.of([sum(metric.contributions(records).values())])
-                        rows.append(ExtraRow(**where, model=name, kind=BASELINE, metric=metric, stats=stats))
+                        direction_rows.append(
+                            ExtraRow(**where, model=name, kind=BASELINE, metric=metric, stats=stats)
+                        )
+                    if name == UNTRAINED and experiment.recipes:
+                        tests = _zero_shot_tests(experiment, runs, records, benchmark)
+                        zero_shot.update({(variant, benchmark, *key): test for key, test in tests.items()})
+        rows += _with_zero_shot(direction_rows, zero_shot, experiment.significance.level)
     return rows
 
 
@@ -225,4 +282,33 @@ def extra_test_tables(rows: list[ExtraRow], reference: str, mark: str) -> list[s
                 cells.append(text + (f" {mark}" if row.test and row.test.significant else ""))
             name = f"**{model}**" if model == reference else model
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def extra_zero_shot_table(rows: list[ExtraRow], mark: str) -> list[str]:
+    """Markdown: each tested arm's headline metrics as the untrained model's value, then the arm
+    minus it (mean ± std over seeds), marked where the zero-shot test is significant."""
+    tested = [r for r in rows if r.zero_shot is not None]
+    if not tested:
+        return []
+    zero = {
+        (r.direction, r.variant, r.benchmark, r.metric.key): r.stats.mean
+        for r in rows
+        if r.model == UNTRAINED
+    }
+    lines = [
+        "| direction | variant | benchmark | model | metric | zero-shot | Δ |",
+        "|---|---|---|---|---|---:|---:|",
+    ]
+    for row in tested:
+        assert row.zero_shot is not None and row.zero_shot.difference is not None
+        value = zero[(row.direction, row.variant, row.benchmark, row.metric.key)]
+        delta = f"{row.zero_shot.difference:+.3f}" + (
+            f" ± {row.stats.std:.3f}" if row.stats.std is not None else ""
+        )
+        delta += f" {mark}" if row.zero_shot.significant else ""
+        lines.append(
+            f"| {row.direction} | {row.variant} | {row.benchmark} | {row.model} | {row.metric.label} "
+            f"| {value:.3f} | {delta} |"
+        )
     return lines

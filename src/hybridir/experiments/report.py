@@ -10,7 +10,7 @@ from hybridir.core.files import atomic_write, write_json
 from hybridir.evaluation.catalogue import MAP_METRICS, METRICS, Metric
 from hybridir.experiments.aggregate import summarize
 from hybridir.experiments.config import ExperimentConfig
-from hybridir.experiments.extra_tests import extra_test_tables
+from hybridir.experiments.extra_tests import extra_test_tables, extra_zero_shot_table
 from hybridir.experiments.figures import write_figures
 from hybridir.experiments.records import BASELINE, DeltaRow, PairedTest, Stats
 from hybridir.experiments.status import EVAL, TRAIN
@@ -260,6 +260,17 @@ def render_report(summary: Summary, experiment: ExperimentConfig) -> str:
             "(over questions, or Tatoeba sentences per direction), Holm-adjusted within each table."
         )
         lines += extra_test_tables(summary.extra_tests, experiment.reference, MARK)
+        against = extra_zero_shot_table(summary.extra_tests, MARK)
+        if against:
+            lines += [
+                "",
+                "### Other test benchmarks against the zero-shot model",
+                "",
+                f"The same paired test against the untrained model ({MARK}: Holm-adjusted over every "
+                "variant, arm, benchmark and metric of a direction).",
+                "",
+                *against,
+            ]
     lines += _imbalance_table(summary, experiment.train_fraction_by_language)
     lines += _sources_table(summary, experiment.extra_sources)
     lines += _recipes_table(summary, experiment)

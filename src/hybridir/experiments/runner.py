@@ -23,15 +23,12 @@ refused rather than silently reused.
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from hybridir.drivers.evaluate import EvalConfig, run_eval, run_lareqa_eval
 from hybridir.drivers.train import run_training
@@ -51,10 +48,17 @@ from hybridir.experiments.config import (
 )
 from hybridir.experiments.recipes import WISE_FT_FOLDER, Recipe
 from hybridir.experiments.report import write_outputs
+from hybridir.experiments.reuse import (
+    all_evaluated,
+    first_difference,
+    reuse_baseline,
+    reuse_cell,
+    saved_settings,
+)
 from hybridir.experiments.status import MERGE, TRAIN, Status, StatusLog, baseline_cell, eval_stage
 from hybridir.experiments.subsets import evaluation_data, training_data
 from hybridir.training.checkpoints import resumable
-from hybridir.training.config import RESUME_FREE_FIELDS, TrainConfig
+from hybridir.training.config import TrainConfig
 
 Log = Callable[[str], None]
 
@@ -63,36 +67,10 @@ def _print(line: str) -> None:
     print(line, flush=True)
 
 
-def _first_difference(saved: dict[str, Any], config: TrainConfig) -> str | None:
-    """The first setting a saved training differs on from ``config``, or None.
-
-    Grids name their training files by a digest of the data settings, so two grids' files with
-    the same name hold the same data: the folder around the file is not compared.
-    """
-    for key, value in config.to_dict().items():
-        if key in RESUME_FREE_FIELDS or key == "out" or key not in saved:
-            continue
-        same = _train_names(saved[key]) == _train_names(value) if key == "train" else saved[key] == value
-        if not same:
-            return key
-    return None
-
-
-def _train_names(train: Any) -> list[Any]:
-    """A train setting with each path reduced to its file name (grid files are named by digest)."""
-    items = train if isinstance(train, list) else [train]
-    return [Path(str(item)).name if isinstance(item, str) else item for item in items]
-
-
-def _saved_settings(train_dir: Path) -> dict[str, Any] | None:
-    path = train_dir / "config.yaml"
-    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.is_file() else None
-
-
 def _check_same_settings(train_dir: Path, config: TrainConfig, cell: Cell) -> None:
     """Refuse a finished cell trained with other settings than the experiment file now gives."""
-    saved = _saved_settings(train_dir)
-    key = _first_difference(saved, config) if saved is not None else None
+    saved = saved_settings(train_dir)
+    key = first_difference(saved, config) if saved is not None else None
     if key is not None:
         raise UserError(
             f"cell {cell.id} was trained with {key}={saved[key]!r}, the experiment now says "
@@ -100,50 +78,24 @@ def _check_same_settings(train_dir: Path, config: TrainConfig, cell: Cell) -> No
         )
 
 
-def _link_tree(source: Path, target: Path) -> None:
-    """Copy a finished folder as hard links (no extra disk), or as plain copies across disks."""
-
-    def link(src: str, dst: str) -> None:
-        try:
-            os.link(src, dst)
-        except OSError:
-            shutil.copy2(src, dst)
-
-    shutil.copytree(source, target, copy_function=link, ignore=shutil.ignore_patterns("checkpoints"))
-
-
-def _evaluated(folders: Sequence[Path]) -> bool:
-    """Whether every evaluation of a cell has finished (then it needs no model)."""
-    return all((folder / "metrics.json").is_file() for folder in folders)
-
-
-def _reuse_cell(
-    cell: Cell, config: TrainConfig, folder: Path, eval_tags: Sequence[str], sources: list[Path]
-) -> Path | None:
-    """Take ``cell`` finished in another grid with the same settings; return that grid.
-
-    A source cell counts as finished with its trained model, or without one (an archived grid,
-    see :mod:`hybridir.experiments.archive`) when all of this grid's evaluations of it are
-    there. Its evaluations with the same tags (same test data and sample) come with it, so a
-    grid that shares arms with an earlier one (the alpha curve's alpha 0.5 and the sampling
-    grid's hybrid) does not train them again.
-    """
-    if (folder / "train" / "model").is_dir() or _evaluated([folder / tag for tag in eval_tags]):
-        return None
-    for source in sources:
-        found = cell_dir(source, cell)
-        saved = _saved_settings(found / "train")
-        if saved is None or _first_difference(saved, config):
-            continue
-        if not (found / "train" / "model").is_dir() and not _evaluated([found / tag for tag in eval_tags]):
-            continue
-        shutil.rmtree(folder / "train", ignore_errors=True)
-        _link_tree(found / "train", folder / "train")
-        for tag in eval_tags:
-            if (found / tag / "metrics.json").is_file() and not (folder / tag).exists():
-                _link_tree(found / tag, folder / tag)
-        return source
-    return None
+def _baseline_stage(
+    experiment: ExperimentConfig,
+    status: StatusLog,
+    name: str,
+    benchmark: str,
+    folder: Path,
+    evaluate: Callable[[], Status],
+    sources: list[Path],
+    log: Log,
+) -> None:
+    """Evaluate one zero-shot baseline on one benchmark, unless done here or in a ``--reuse`` grid."""
+    source = reuse_baseline(experiment, name, folder, sources)
+    if source is not None:
+        status.write(baseline_cell(name), eval_stage(benchmark), Status.REUSED, source=str(source))
+        log(f"baseline {name} on {benchmark}: reused from {source}")
+        return
+    log(f"baseline {name} on {benchmark}")
+    _stage(status, baseline_cell(name), eval_stage(benchmark), evaluate, log)
 
 
 def _train_cell(config: TrainConfig, train_dir: Path, keep_checkpoints: bool, evaluated: bool) -> Status:
@@ -264,8 +216,8 @@ def run_grid(
 ) -> None:
     """Run every baseline and cell of ``experiment`` that has not finished yet.
 
-    ``reuse`` names other grid folders: a cell finished there with the same settings is linked
-    in instead of trained again. ``archive``: a folder that receives the grid's small outputs
+    ``reuse`` names other grid folders: a cell or zero-shot baseline finished there with the same
+    settings is linked in instead of run again. ``archive``: a folder that receives the grid's small outputs
     after every cell (:func:`archive_grid`).
     """
     out.mkdir(parents=True, exist_ok=True)
@@ -279,20 +231,18 @@ def run_grid(
         )
         for test in tests
     }
+    sources = [Path(r) for r in reuse]
     for test in tests:
         for name in experiment.baselines:
             folder = baseline_dir(out, name) / experiment.eval.tag(test)
-            log(f"baseline {name} on {test}")
             model = experiment.baseline_model(name)
             evaluate = partial(_evaluate, model, test, folder, experiment, eval_data[test])
-            _stage(status, baseline_cell(name), eval_stage(test), evaluate, log)
-    extras = list(dict.fromkeys(t for d in experiment.directions for t in d.extra_tests))
-    for extra in extras:
+            _baseline_stage(experiment, status, name, test, folder, evaluate, sources, log)
+    for extra in dict.fromkeys(t for d in experiment.directions for t in d.extra_tests):
         for name in experiment.baselines:
             folder = baseline_dir(out, name) / experiment.eval.extra_tag(extra)
-            log(f"baseline {name} on {extra}")
             evaluate = partial(_evaluate_extra, experiment.baseline_model(name), extra, folder, experiment)
-            _stage(status, baseline_cell(name), eval_stage(extra), evaluate, log)
+            _baseline_stage(experiment, status, name, extra, folder, evaluate, sources, log)
     cells = experiment.cells()
     started, ran = time.perf_counter(), 0
     for index, cell in enumerate(cells, 1):
@@ -303,10 +253,11 @@ def run_grid(
         train_dir = cell_dir(out, trained_cell) / "train"
         test = cell.direction.test
         eval_tag = experiment.eval.tag(test)
-        eval_tags = [eval_tag, *(experiment.eval.extra_tag(extra) for extra in cell.direction.extra_tests)]
+        extras = cell.direction.extra_tests_of(cell.variant)
+        eval_tags = [eval_tag, *(experiment.eval.extra_tag(extra) for extra in extras)]
         data_path = data[(cell.direction.train, trained_cell.variant)]
         config = cell_train_config(experiment, cell, data_path, train_dir)
-        source = None if merges else _reuse_cell(cell, config, folder, eval_tags, [Path(r) for r in reuse])
+        source = None if merges else reuse_cell(cell, config, folder, eval_tags, sources)
         if source is not None:
             status.write(cell.id, TRAIN, Status.REUSED, source=str(source))
             log(f"[{index}/{len(cells)}] {cell.id}: reused from {source}")
@@ -316,7 +267,7 @@ def run_grid(
             minutes = (time.perf_counter() - started) / ran * (len(cells) - index + 1) / 60
             left = f", about {minutes:.0f} min left"
         log(f"[{index}/{len(cells)}] {cell.id}{left}")
-        evaluated = _evaluated([folder / tag for tag in eval_tags])
+        evaluated = all_evaluated([folder / tag for tag in eval_tags])
         train = partial(_train_cell, config, train_dir, experiment.keep_checkpoints, evaluated)
         outcomes = [_stage(status, trained_cell.id, TRAIN, train, log)]
         model = str(train_dir)
@@ -328,7 +279,7 @@ def run_grid(
             model = str(merged / "model")
         evaluate = partial(_evaluate, model, test, folder / eval_tag, experiment, eval_data[test])
         outcomes.append(_stage(status, cell.id, eval_stage(test), evaluate, log))
-        for extra in cell.direction.extra_tests:
+        for extra in extras:
             extra_folder = folder / experiment.eval.extra_tag(extra)
             evaluate = partial(_evaluate_extra, model, extra, extra_folder, experiment)
             outcomes.append(_stage(status, cell.id, eval_stage(extra), evaluate, log))
@@ -347,8 +298,8 @@ def run_experiment(
     """Run (or resume) the grid of an experiment file, then write summary.json, report.md, figures.
 
     With ``report_only`` nothing is trained or evaluated: the outputs are rebuilt from the cells
-    that have finished. ``reuse``: grid folders whose finished cells with the same settings are
-    taken instead of trained again. ``archive``: a folder kept up to date with the grid's small
+    that have finished. ``reuse``: grid folders whose finished cells and baselines with the same
+    settings are taken instead of run again. ``archive``: a folder kept up to date with the grid's small
     outputs (after every cell and at the end), to commit; copied back to ``out`` on another
     machine, it lets the grid continue there. Returns the path of report.md.
     """
