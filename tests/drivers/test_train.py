@@ -16,7 +16,7 @@ from sentence_transformers import SentenceTransformer
 
 from hybridir.drivers.train import run_training
 from hybridir.errors import UserError
-from hybridir.training.config import TrainConfig
+from hybridir.training.config import TrainConfig, build_config, read_yaml
 from hybridir.training.trainer import HybridBatchTrainer
 from tests.helpers import build_tiny_model
 from tests.training.conftest import _one_torch_thread  # noqa: F401  (autouse: one thread, as in tests/training)
@@ -245,3 +245,20 @@ def test_several_sources_in_one_run(shared_data: Path, tiny_model: Path, tmp_pat
         for name in {b["source"] for b in batches}
     }
     assert set(summary["sampling"]["kind_mix"]) <= {"x-x-mono", "x-y"}
+
+
+def test_the_recipe_config_loads_and_trains_two_steps(
+    shared_data: Path, tiny_model: Path, tmp_path: Path
+) -> None:
+    recipe = Path(__file__).resolve().parents[2] / "configs" / "recipes" / "cpu-1h.yaml"
+    overrides = {"model": str(tiny_model), "out": str(tmp_path / "run"), "max_steps": 2, "languages": "en,de"}
+    config = build_config(read_yaml(recipe), overrides)
+    assert (config.sampling, config.alpha, config.batch_size, config.validation_fraction) == (
+        "hybrid",
+        0.5,
+        16,
+        0.1,
+    )
+    run = run_training(config)
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["steps"] == 2 and (run / "model").is_dir()

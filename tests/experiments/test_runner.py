@@ -184,6 +184,12 @@ def test_an_archived_grid_continues_on_a_fresh_machine(shared_data: Path, tmp_pa
     )
     assert all(not p.startswith("data/") or p.endswith(".json") for p in archived)
     assert archive_grid(out, archive) == 0  # nothing new: nothing rewritten
+    assert any((out / "figures").glob("*.png"))
+    stale = "figures/mlqa-r-to-xquad-r__gone__alpha.png"  # drawn by an earlier report
+    for root in (out, archive):
+        (root / stale).write_bytes(b"png")
+    run_experiment(config, out, archive=archive)
+    assert not (out / stale).exists() and not (archive / stale).exists()
     unfinished = out / "cells" / "unfinished" / "train"
     unfinished.mkdir(parents=True)
     (unfinished / "config.yaml").write_text("seed: 1\n")

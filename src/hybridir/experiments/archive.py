@@ -22,6 +22,7 @@ ARCHIVED_PER_QUERY = PER_QUERY + ".gz"
 SMALL_SUFFIXES = frozenset({".json", ".jsonl", ".md", ".yaml", ".png"})
 LEFT_OUT_FOLDERS = frozenset({"model", "checkpoints"})  # under a cell's train/
 LEFT_OUT_TOP = frozenset({"eval-data"})  # test samples, rebuilt from the settings on a rerun
+FIGURES = "figures"  # the report's figures: the archive's copy mirrors the grid's, stale PNGs removed
 
 
 def per_query_file(folder: Path) -> Path | None:
@@ -61,7 +62,8 @@ def archive_grid(out: Path, archive: Path) -> int:
 
     A training that has not finished is left out. Files already archived and not newer in
     ``out`` are left alone, so rerunning after every cell costs little and leaves unchanged
-    files byte-identical (gzip without a timestamp).
+    files byte-identical (gzip without a timestamp). A figure the grid's report no longer
+    draws is deleted from the archive too.
     """
     changed = 0
     for source in sorted(out.rglob("*")):
@@ -80,4 +82,9 @@ def archive_grid(out: Path, archive: Path) -> int:
             else:
                 handle.write(source.read_bytes())
         changed += 1
+    if (out / FIGURES).is_dir():
+        for stale in sorted((archive / FIGURES).glob("*.png")):
+            if not (out / FIGURES / stale.name).is_file():
+                stale.unlink()
+                changed += 1
     return changed

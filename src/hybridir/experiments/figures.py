@@ -232,7 +232,9 @@ def extra_test_bars(rows: list[ExtraRow], direction: str, variant: str, path: Pa
 def write_figures(summary: Summary, folder: Path, reference: str) -> list[Path]:
     """Draw every figure the summary supports into ``folder``; return their paths.
 
-    ``reference`` is the arm the difference heatmaps subtract.
+    ``reference`` is the arm the difference heatmaps subtract. A PNG left in ``folder`` by an
+    earlier report (a variant or direction the grid no longer has) is deleted, so the folder
+    holds exactly the figures the report lists.
     """
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path | None] = []
@@ -251,4 +253,7 @@ def write_figures(summary: Summary, folder: Path, reference: str) -> list[Path]:
     for direction, variant in dict.fromkeys((r.direction, r.variant) for r in summary.extra_tests):
         path = folder / f"{direction}__{variant}__extra_tests.png"
         written.append(extra_test_bars(summary.extra_tests, direction, variant, path))
-    return [path for path in written if path is not None]
+    drawn = [path for path in written if path is not None]
+    for stale in sorted(set(folder.glob("*.png")) - set(drawn)):
+        stale.unlink()
+    return drawn

@@ -9,6 +9,7 @@ from pathlib import Path
 from hybridir.core.files import atomic_write, write_json
 from hybridir.evaluation.catalogue import MAP_METRICS, METRICS, Metric
 from hybridir.experiments.aggregate import summarize
+from hybridir.experiments.archive import FIGURES
 from hybridir.experiments.config import ExperimentConfig
 from hybridir.experiments.extra_tests import extra_test_tables, extra_zero_shot_table
 from hybridir.experiments.figures import write_figures
@@ -286,7 +287,7 @@ def write_outputs(experiment: ExperimentConfig, out: Path) -> Path:
     """Write summary.json, figures/ and report.md for what has finished in ``out``; return report.md."""
     summary = summarize(experiment, out)
     drawn = summary.rows or summary.extra_tests
-    figures = write_figures(summary, out / "figures", experiment.reference) if drawn else []
+    figures = write_figures(summary, out / FIGURES, experiment.reference) if drawn else []
     summary = replace(summary, figures=[str(path.relative_to(out)) for path in figures])
     write_json(out / "summary.json", summary.to_json())
     report = out / "report.md"
