@@ -7,8 +7,9 @@ encodes that pair's questions and pool with every path below, one after another 
 (1 - cosine to the fp32 embedding, mean and max) and the pair's mAP difference from fp32:
 
 - fp32: ``SentenceTransformer.encode``, the reference;
-- bf16: the same under ``torch.autocast("cpu", dtype=torch.bfloat16)``, the evaluation default;
-- bf16, last K layers fp32: the encoder's last K transformer layers run outside autocast;
+- bf16: the same under ``torch.autocast("cpu", dtype=torch.bfloat16)``;
+- bf16, last K layers fp32: the encoder's last K transformer layers run outside autocast
+  (``hybridir.core.precision.fp32_layers``; K = 2 is the evaluation default, ``mixed``);
 - ONNX Runtime fp32 (only when ``onnxruntime`` and ``onnx`` are importable; they are not project
   dependencies): the transformer exported with ``torch.onnx.export``, all graph optimisations on.
 
@@ -23,41 +24,19 @@ import argparse
 import contextlib
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import torch
 from sentence_transformers import SentenceTransformer
 
+from hybridir.core.precision import fp32_layers
 from hybridir.data.lareqa import load_lareqa
 from hybridir.evaluation.metrics import average_precision, relevant_ranks
 from hybridir.models.registry import prompts_for, resolve_model_path
 
 Encoder = Callable[[list[str]], np.ndarray]
-
-
-@contextlib.contextmanager
-def fp32_layers(model: SentenceTransformer, count: int) -> Iterator[None]:
-    """Run the last ``count`` encoder layers outside autocast, their inputs cast to fp32."""
-    layers = list(model[0].auto_model.encoder.layer)[len(model[0].auto_model.encoder.layer) - count :]
-    originals = [layer.forward for layer in layers]
-
-    def outside_autocast(forward: Callable) -> Callable:
-        def wrapped(*args, **kwargs):
-            with torch.autocast("cpu", enabled=False):
-                args = tuple(a.float() if torch.is_tensor(a) and a.is_floating_point() else a for a in args)
-                return forward(*args, **kwargs)
-
-        return wrapped
-
-    for layer, forward in zip(layers, originals, strict=True):
-        layer.forward = outside_autocast(forward)
-    try:
-        yield
-    finally:
-        for layer, forward in zip(layers, originals, strict=True):
-            layer.forward = forward
 
 
 def torch_encoder(model: SentenceTransformer, bf16: bool, fp32_tail: int = 0) -> Encoder:

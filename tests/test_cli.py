@@ -70,7 +70,7 @@ def test_train_out_of_range_number_is_one_line(capsys, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("flags", "fragment"),
     [
-        (["--precision", "fp16"], "--precision must be one of auto, bf16 or fp32, got 'fp16'"),
+        (["--precision", "fp16"], "--precision must be one of auto, mixed, bf16 or fp32, got 'fp16'"),
         (["--batch-size", "0"], "--batch-size must be at least 1, got 0"),
         (["--context", "document"], "--context must be sentence or paragraph"),
     ],

@@ -46,6 +46,13 @@ def test_extra_sources_add_a_sources_variant_that_trains_on_them_too(tmp_path: P
         parse_experiment({**BASE, "extra_sources": "ntrex-128"})
 
 
+@pytest.mark.parametrize(("precision", "suffix"), [("bf16", ""), ("mixed", "-mixed"), ("fp32", "-fp32")])
+def test_evaluation_folders_name_the_encoding_except_plain_bf16(precision: str, suffix: str) -> None:
+    options = parse_experiment({**BASE, "eval": {"precision": precision, "sample_fraction": 0.5}}).eval
+    assert options.tag("xquad-r") == f"eval-xquad-r-sample0.5s0{suffix}"
+    assert options.extra_tag("tatoeba") == f"eval-tatoeba{suffix}"
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -59,6 +66,7 @@ def test_extra_sources_add_a_sources_variant_that_trains_on_them_too(tmp_path: P
         ({"train_fraction_by_language": {"hi": 1.5}}, r"\[0, 1\)"),
         ({"eval": {"sample_fraction": 0}}, "sample_fraction"),
         ({"eval": {"pool": "x"}}, "unknown eval setting"),
+        ({"eval": {"precision": "fp16"}}, "eval precision must be auto, mixed, bf16 or fp32"),
     ],
 )
 def test_bad_files_are_one_line_errors(change: dict, message: str) -> None:

@@ -28,6 +28,7 @@ GRID = {
     "directions": [{"train": "mlqa-r", "test": ["xquad-r", "arcd", "tatoeba"]}],
     "baselines": ["bm25"],
     "significance": {"permutations": 200},
+    "eval": {"precision": "bf16"},  # plain bf16: evaluation folders without a precision suffix
 }
 
 

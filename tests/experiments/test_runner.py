@@ -11,6 +11,7 @@ import yaml
 
 from hybridir.errors import UserError
 from hybridir.experiments.archive import archive_grid
+from hybridir.experiments.config import EvalOptions
 from hybridir.experiments.runner import run_experiment
 from tests.helpers import build_tiny_model
 
@@ -126,7 +127,8 @@ def test_grid_with_an_extra_test_benchmark(shared_data: Path, tmp_path: Path) ->
     cell = "mlqa-r-to-xquad-r__full__hybrid-a0.5__seed1"
     assert ("baseline:bm25", "eval:arcd", "done") in _statuses(out)
     assert (cell, "eval:arcd", "done") in _statuses(out)
-    metrics = json.loads((out / "cells" / cell / "eval-arcd" / "metrics.json").read_text())
+    tag = EvalOptions().extra_tag("arcd")  # the grid's default precision names the folder
+    metrics = json.loads((out / "cells" / cell / tag / "metrics.json").read_text())
     assert metrics["passage"]["questions"] == 702
     text = report.read_text()
     assert "## Other test benchmarks" in text and "full data: arcd" in text

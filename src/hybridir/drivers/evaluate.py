@@ -56,7 +56,9 @@ class EvalConfig:
     block_size: int = setting(256, "questions scored per block", at_least=1, flag=False)
     show_progress: bool = setting(True, "progress bars", flag=False)
     precision: Precision = setting(
-        Precision.AUTO, "dense encoding precision (auto: bf16 autocast where the hardware does bf16 natively)"
+        Precision.AUTO,
+        "dense encoding precision (auto: mixed, bf16 autocast with the last two layers in fp32, where the"
+        " hardware does bf16 natively; else fp32)",
     )
     corpus: str | None = setting(
         None, "MIRACL corpus: JSONL (docid, title, text) or a folder of <lang>.jsonl (default: the hub's)"

@@ -133,7 +133,7 @@ class MergeConfig:
     batch_size: int = setting(64, "texts per encoding batch (with --ratios)", at_least=1)
     precision: Precision = setting(
         Precision.AUTO,
-        "with --ratios: encoding precision (auto: bf16 autocast where the hardware does bf16 natively)",
+        "with --ratios: encoding precision, as for hybridir eval (auto: mixed where bf16 is native)",
     )
 
     def __post_init__(self) -> None:

@@ -2,10 +2,10 @@
 
 Queries get the model's query prompt and candidates its passage prompt. Encoding is left to
 ``SentenceTransformer.encode`` (it sorts by length and shows progress), under bf16 autocast when
-``precision`` is bf16 (:mod:`hybridir.core.precision`: the default where the hardware does bf16
-natively; metrics stay within 0.002 of fp32, see docs/performance.md); embeddings are cached on
-disk when the caller names a ``cache_key`` (see :mod:`hybridir.encoding.cache`), keyed by the
-precision too.
+``precision`` is bf16 or mixed (:mod:`hybridir.core.precision`; mixed, the default where the
+hardware does bf16 natively, keeps the last two layers in fp32 and every XQuAD-R metric within
+0.002 of fp32, see docs/performance.md); embeddings are cached on disk when the caller names a
+``cache_key`` (see :mod:`hybridir.encoding.cache`), keyed by the precision too.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hybridir.core.precision import Precision, autocast
+from hybridir.core.precision import FP32_TAIL_LAYERS, Precision, autocast
 from hybridir.encoding.cache import EmbeddingCache, encode_with_cache
 
 if TYPE_CHECKING:
@@ -61,6 +61,11 @@ class DenseScorer:
         self.notes = list(notes or [])
         if precision is Precision.BF16:
             self.notes.append("encoded under bf16 autocast (pass --precision fp32 for fp32 encoding)")
+        elif precision is Precision.MIXED:
+            self.notes.append(
+                f"encoded under bf16 autocast, the last {FP32_TAIL_LAYERS} layers in fp32"
+                " (pass --precision fp32 for fp32 encoding)"
+            )
         self.timing: dict[str, float] = {}
         self.cache_hit = False
         self._queries: np.ndarray | None = None
@@ -83,9 +88,9 @@ class DenseScorer:
         """Encode queries and candidates, or load them from the embedding cache."""
         cache = None
         if cache_key is not None:
-            bf16 = self.precision is Precision.BF16
+            fp32 = self.precision is Precision.FP32
             cache = EmbeddingCache(
-                model_identity=f"{self.identity}|bf16" if bf16 else self.identity,
+                model_identity=self.identity if fp32 else f"{self.identity}|{self.precision.value}",
                 weights=self.weights,
                 prompts=(self.query_prompt, self.passage_prompt),
                 max_length=self.model.max_seq_length,

@@ -94,8 +94,8 @@ def select_ratio(
 ) -> dict[str, Any]:
     """Score each ratio on the run's validation split, save the winner to ``out/model``, report all.
 
-    ``precision``: the encoding's, as for ``hybridir eval`` (auto: bf16 where the CPU does it
-    natively, about twice as fast; the choice compares ratios, all encoded alike).
+    ``precision``: the encoding's, as for ``hybridir eval`` (auto: mixed bf16 where the CPU does
+    bf16 natively, about twice as fast; the choice compares ratios, all encoded alike).
     """
     criterion_value({f"{s}_map": 0.0 for s in CRITERIA[1:]}, criterion)  # reject a bad name early
     ratios = [check_ratio(r) for r in ratios]

@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 
 from hybridir.core.files import atomic_write
-from hybridir.core.precision import Precision
+from hybridir.core.precision import Precision, default_device_precision
 from hybridir.data.context import ContextMode
 from hybridir.data.native_qa import NATIVE_SETS
 from hybridir.data.sources import LAREQA_BENCHMARKS
@@ -87,10 +87,10 @@ class EvalOptions:
     batch_size: int = 64
     sample_fraction: float = 1.0  # < 1: a seeded sample of paragraphs of the test benchmark
     sample_seed: int = 0
-    precision: str = Precision.AUTO.value  # dense encoding: auto (bf16 where native) | bf16 | fp32
+    precision: str = Precision.AUTO.value  # encoding: auto (mixed where bf16 is native) | mixed | bf16 | fp32
 
     def tag(self, benchmark: str) -> str:
-        """Folder name of an evaluation; it changes whenever the evaluated data would."""
+        """Folder name of an evaluation; it changes whenever the evaluated data or encoding would."""
         parts = [f"eval-{benchmark}"]
         if self.context != ContextMode.SENTENCE:
             parts.append(self.context)
@@ -98,14 +98,19 @@ class EvalOptions:
             parts.append("+".join(split_language_list(self.languages) or []))
         if self.sample_fraction < 1.0:
             parts.append(f"sample{self.sample_fraction:g}s{self.sample_seed}")
-        if self.precision != Precision.AUTO:
-            parts.append(self.precision)
-        return "-".join(parts)
+        return "-".join(parts) + self._encoding_suffix()
 
     def extra_tag(self, benchmark: str) -> str:
         """Folder name of an extra test's evaluation (whole benchmark, all its languages)."""
         paragraph = self.context != ContextMode.SENTENCE and benchmark != TATOEBA
-        return f"eval-{benchmark}" + (f"-{ContextMode.PARAGRAPH.value}" if paragraph else "")
+        context = f"-{ContextMode.PARAGRAPH.value}" if paragraph else ""
+        return f"eval-{benchmark}{context}{self._encoding_suffix()}"
+
+    def _encoding_suffix(self) -> str:
+        """``-mixed`` / ``-fp32``: the precision the encoding resolves to; none for plain bf16, the
+        encoding of every grid archived before mixed precision existed, so their folders still match."""
+        encoding = default_device_precision(self.precision)
+        return "" if encoding is Precision.BF16 else f"-{encoding.value}"
 
 
 @dataclass(frozen=True)
@@ -246,7 +251,7 @@ class ExperimentConfig:
         if not 0.0 < self.eval.sample_fraction <= 1.0:
             raise UserError(f"eval sample_fraction must be in (0, 1], got {self.eval.sample_fraction}")
         if self.eval.precision not in {p.value for p in Precision}:
-            raise UserError(f"eval precision must be auto, bf16 or fp32, got {self.eval.precision!r}")
+            raise UserError(f"eval precision must be auto, mixed, bf16 or fp32, got {self.eval.precision!r}")
         if self.significance.permutations < 100:
             raise UserError("significance permutations must be at least 100")
         shared = sorted(CELL_FIELDS & set(self.train))

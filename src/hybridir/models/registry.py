@@ -106,8 +106,8 @@ def load_scorer(
 ) -> Scorer:
     """Build the scorer for ``model`` (see the module docstring for the names it takes).
 
-    ``precision`` applies to dense models (``auto``: bf16 autocast where the hardware does bf16
-    natively, see :mod:`hybridir.core.precision`); BM25 and USE ignore it.
+    ``precision`` applies to dense models (``auto``: mixed bf16 autocast where the hardware does
+    bf16 natively, see :mod:`hybridir.core.precision`); BM25 and USE ignore it.
     """
     name = model.strip()
     if name.lower() == "bm25":
