@@ -149,6 +149,7 @@ def test_cost_counts_every_baseline_evaluation_and_the_latest_run_of_a_stage(tmp
         ("c1", "train", "failed", 50.0),
         ("c1", "train", "resumed", 100.0),
         ("c1", "eval:xquad-r", "done", 10.0),
+        ("c1-wise-ft", "merge", "done", 7.0),
         ("c2", "train", "reused", 0.0),
         ("c2", "eval:xquad-r", "skipped", 0.0),
     ]
@@ -156,5 +157,6 @@ def test_cost_counts_every_baseline_evaluation_and_the_latest_run_of_a_stage(tmp
     (tmp_path / "cells.jsonl").write_text("\n".join(lines) + "\n")
     cost = aggregate._cost(tmp_path)
     assert cost.train == StageCost(cells=1, total_s=100.0, mean_s=100.0)
+    assert cost.merge == StageCost(cells=1, total_s=7.0, mean_s=7.0)
     assert cost.eval == StageCost(cells=1, total_s=10.0, mean_s=10.0)
-    assert cost.baselines_total_s == 5.0 and cost.total_s == 115.0
+    assert cost.baselines_total_s == 5.0 and cost.total_s == 122.0

@@ -57,7 +57,7 @@ from hybridir.experiments.records import (
     mean_or_none,
 )
 from hybridir.experiments.significance import paired_randomization_test
-from hybridir.experiments.status import EVAL, TRAIN, read_status
+from hybridir.experiments.status import EVAL, MERGE, TRAIN, read_status
 from hybridir.experiments.subsets import DataManifest
 from hybridir.experiments.summary import Summary
 from hybridir.languages import select_languages
@@ -352,6 +352,7 @@ def _cost(out: Path) -> Cost:
     cells = [r for r in latest.values() if not r.baseline]
     return Cost(
         _stage_cost([r.seconds for r in cells if r.kind == TRAIN]),
+        _stage_cost([r.seconds for r in cells if r.kind == MERGE]),
         _stage_cost([r.seconds for r in cells if r.kind == EVAL]),
         sum(r.seconds for r in latest.values() if r.baseline),
         sum(r.seconds for r in latest.values()),

@@ -303,7 +303,7 @@ class Progress(_Record):
 
 @dataclass(frozen=True)
 class StageCost(_Record):
-    """Measured seconds of one stage (train or eval) over the cells that did that work here."""
+    """Measured seconds of one stage (train, merge or eval) over the cells that did that work here."""
 
     cells: int
     total_s: float
@@ -316,9 +316,11 @@ class StageCost(_Record):
 
 @dataclass(frozen=True)
 class Cost(_Record):
-    """The grid's measured cost: training and evaluation of the cells, the baselines, everything."""
+    """The grid's measured cost: training, merging and evaluation of the cells, the baselines,
+    everything."""
 
     train: StageCost
+    merge: StageCost
     eval: StageCost
     baselines_total_s: float
     total_s: float
@@ -327,6 +329,7 @@ class Cost(_Record):
     def from_json(cls, data: Mapping[str, Any]) -> Cost:
         return cls(
             StageCost.from_json(data["train"]),
+            StageCost.from_json(data["merge"]),
             StageCost.from_json(data["eval"]),
             data["baselines_total_s"],
             data["total_s"],

@@ -14,7 +14,7 @@ from hybridir.experiments.config import ExperimentConfig
 from hybridir.experiments.extra_tests import extra_test_tables, extra_zero_shot_table
 from hybridir.experiments.figures import write_figures
 from hybridir.experiments.records import BASELINE, DeltaRow, PairedTest, Stats
-from hybridir.experiments.status import EVAL, TRAIN
+from hybridir.experiments.status import EVAL, MERGE, TRAIN
 from hybridir.experiments.summary import Summary
 
 MARK = "†"
@@ -208,7 +208,7 @@ def _data_lines(summary: Summary) -> list[str]:
 def _cost_lines(summary: Summary) -> list[str]:
     cost = summary.cost
     lines = ["", "## Cost (measured, from cells.jsonl)", ""]
-    for stage, entry in ((TRAIN, cost.train), (EVAL, cost.eval)):
+    for stage, entry in ((TRAIN, cost.train), (MERGE, cost.merge), (EVAL, cost.eval)):
         if entry.cells:
             hours = entry.total_s / 3600
             lines.append(
