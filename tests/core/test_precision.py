@@ -61,3 +61,12 @@ def test_mixed_runs_the_last_layers_in_fp32_and_restores_them() -> None:
     with autocast(Precision.BF16, model):
         model(torch.ones(1, 4))
     assert model.dtypes == [torch.bfloat16] * 5
+
+
+def test_mixed_leaves_layers_with_bf16_weights_under_autocast() -> None:
+    tail = FP32_TAIL_LAYERS
+    model = _Stack(depth=tail + 1)
+    model.layers[-1].to(torch.bfloat16)  # as a bf16 base under LoRA holds it
+    with autocast(Precision.MIXED, model):
+        model(torch.ones(1, 4))  # an fp32 input to bf16 weights would raise a dtype error
+    assert model.dtypes == [torch.bfloat16] + [torch.float32] * (tail - 1) + [torch.bfloat16]

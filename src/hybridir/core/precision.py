@@ -78,14 +78,23 @@ def layer_stack(model: torch.nn.Module) -> list[torch.nn.Module]:
     return list(max(stacks, key=len)) if stacks else []
 
 
+def _holds_fp32_weights(layer: torch.nn.Module) -> bool:
+    return all(p.dtype == torch.float32 for p in layer.parameters() if p.is_floating_point())
+
+
 def _to_fp32(value: object) -> object:
     return value.float() if torch.is_tensor(value) and value.is_floating_point() else value
 
 
 @contextlib.contextmanager
 def fp32_layers(model: torch.nn.Module, count: int) -> Iterator[None]:
-    """Run the last ``count`` layers of ``model`` outside autocast, their float inputs cast to fp32."""
-    layers = layer_stack(model)[-count:] if count > 0 else []
+    """Run the last ``count`` layers of ``model`` outside autocast, their float inputs cast to fp32.
+
+    A layer holding weights in another format (a base model loaded in bf16 for LoRA) stays under
+    autocast: it has no fp32 weights to compute with.
+    """
+    tail = layer_stack(model)[-count:] if count > 0 else []
+    layers = [layer for layer in tail if _holds_fp32_weights(layer)]
     originals = [layer.forward for layer in layers]
 
     def outside_autocast(forward: Callable) -> Callable:
