@@ -65,6 +65,8 @@ def test_recipes_add_variants_in_file_order_with_their_own_training(tmp_path: Pa
         ({"x": {"wise_ft": {"of": "later"}}, "later": {"train": {}}}, "listed before it"),
         ({"x": {"wise_ft": {"of": "full"}}, "y": {"wise_ft": {"of": "x"}}}, "use a trained variant"),
         ({"x": {"wise_ft": {"of": "starved"}}}, "use a trained variant"),  # no starved variant here
+        ({"x": {"train": {}, "compare_with": "later"}, "later": {"train": {}}}, "compare_with names"),
+        ({"x": {"compare_with": "full"}}, "must hold train"),
     ],
 )
 def test_bad_recipes_are_one_line_errors(recipes: object, message: str) -> None:
@@ -107,4 +109,22 @@ def test_a_training_recipe_may_train_on_the_extra_sources(tmp_path: Path) -> Non
     again = parse_experiment(
         {**BASE, "extra_sources": ["zh:cmrc.json"], "recipes": experiment.to_dict()["recipes"]}
     )
+    assert again.recipes == experiment.recipes
+
+
+def test_a_recipe_may_be_compared_with_another_variant() -> None:
+    recipes = {
+        "long": {"train": {"max_steps": 8}},
+        "long-wise": {"wise_ft": {"of": "long"}},
+        "wide": {"train": {"batch_size": 8, "max_steps": 2}, "compare_with": "long"},
+        "wide-wise": {"wise_ft": {"of": "wide"}, "compare_with": "long-wise"},
+    }
+    experiment = parse_experiment({**BASE, "recipes": recipes})
+    wide, wide_wise = experiment.recipe("wide"), experiment.recipe("wide-wise")
+    assert wide.base == "long" and wide.data == "full"  # trains on full, compared with long
+    assert experiment.data_variant("wide") == "full"
+    assert wide_wise.base == "long-wise" and wide_wise.wise_ft_of == "wide"
+    cell = next(c for c in experiment.cells() if c.variant == "wide-wise")
+    assert experiment.training_cell(cell).variant == "wide"  # merges wide's models, not long-wise's
+    again = parse_experiment({**BASE, "recipes": experiment.to_dict()["recipes"]})
     assert again.recipes == experiment.recipes

@@ -177,14 +177,14 @@ class ExperimentConfig:
         recipe = self.recipe(cell.variant)
         if recipe is None or recipe.trains:
             return cell
-        return Cell(cell.direction, recipe.base, cell.arm, cell.seed)
+        return Cell(cell.direction, recipe.wise_ft_of, cell.arm, cell.seed)
 
     def data_variant(self, variant: str) -> str:
-        """The data variant whose data ``variant`` trains on (a wise-ft recipe: its base's)."""
+        """The data variant whose data ``variant`` trains on (a wise-ft recipe: its models')."""
         recipe = self.recipe(variant)
         if recipe is None:
             return variant
-        return recipe.data if recipe.trains else self.data_variant(recipe.base)
+        return recipe.data if recipe.trains else self.data_variant(recipe.wise_ft_of)
 
     def train_settings(self, variant: str) -> dict[str, Any]:
         """The shared ``train`` settings with a training recipe's overrides."""
@@ -263,11 +263,11 @@ class ExperimentConfig:
         build_config(self.train)  # unknown or invalid training settings fail before any work
         check_recipe_bases(self.recipes, self.data_variants)
         for recipe in self.recipes:
-            settings = build_config(self.train_settings(recipe.name if recipe.trains else recipe.base))
+            settings = build_config(self.train_settings(recipe.name if recipe.trains else recipe.wise_ft_of))
             if not recipe.trains and settings.validation_fraction <= 0:
                 raise UserError(
                     f"recipe {recipe.name} chooses its WiSE-FT ratio on the validation split of "
-                    f"{recipe.base}'s training: set validation_fraction above 0 in train"
+                    f"{recipe.wise_ft_of}'s training: set validation_fraction above 0 in train"
                 )
 
     def _check_direction_variants(self, direction: Direction) -> None:

@@ -11,17 +11,18 @@ the same data with the same seeds and arms, so each piece of a recipe gets a pai
 
 A ``train`` recipe overrides the shared ``train`` settings and trains on the data of ``data``
 (a data variant of the grid: ``full``, the default, ``sources`` or ``starved``), and is compared
-with that variant. A
-``wise_ft`` recipe trains nothing: it interpolates the models of the variant it names
-(``of``) with the zero-shot model, the ratio chosen on that training's validation split
-(:func:`hybridir.evaluation.interpolation.select_ratio`, never a test set), and is compared
-with that variant.
+with that variant. A ``wise_ft`` recipe trains nothing: it interpolates the models of the
+variant it names (``of``) with the zero-shot model, the ratio chosen on that training's
+validation split (:func:`hybridir.evaluation.interpolation.select_ratio`, never a test set), and
+is compared with that variant. Either kind may name another base for the recipe table with
+``compare_with`` (a trained variant listed before it), say 60 steps of 64 against 240 steps of
+16, the same pairs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hybridir.errors import UserError
@@ -39,6 +40,7 @@ class Recipe:
     name: str
     train: Mapping[str, Any] = field(default_factory=dict)
     data: str = "full"  # the data variant a training recipe trains on (config.FULL by default)
+    compare_with: str | None = None  # the base in the recipe table, if not ``data`` or ``wise_ft_of``
     wise_ft_of: str | None = None  # the variant whose trained models are interpolated
     ratios: tuple[float, ...] = ()
     criterion: str = "mean"
@@ -50,15 +52,19 @@ class Recipe:
 
     def to_dict(self) -> dict[str, Any]:
         """The YAML entry it was read from (for ``experiment.yaml`` and ``summary.json``)."""
+        entry: dict[str, Any]
         if self.trains:
-            return {"train": dict(self.train), **({"data": self.data} if self.data != "full" else {})}
-        return {"wise_ft": {"of": self.wise_ft_of, "ratios": list(self.ratios), "criterion": self.criterion}}
+            entry = {"train": dict(self.train), **({"data": self.data} if self.data != "full" else {})}
+        else:
+            wise_ft = {"of": self.wise_ft_of, "ratios": list(self.ratios), "criterion": self.criterion}
+            entry = {"wise_ft": wise_ft}
+        return {**entry, **({"compare_with": self.compare_with} if self.compare_with else {})}
 
     @property
     def base(self) -> str:
-        """The variant this one is compared with in the recipe table: the data it trains on, or
-        the variant whose models it interpolates."""
-        return self.wise_ft_of or self.data
+        """The variant this one is compared with in the recipe table: ``compare_with``, else the
+        variant whose models it interpolates, else the data it trains on."""
+        return self.compare_with or self.wise_ft_of or self.data
 
 
 def _wise_ft(name: str, raw: Any) -> tuple[str, tuple[float, ...], str]:
@@ -92,9 +98,11 @@ def parse_recipes(raw: Any, reserved: Collection[str]) -> list[Recipe]:
         if name in reserved or "__" in name or "/" in name:
             raise UserError(f"recipe name {name!r} is taken or not a folder-safe name: choose another")
         keys = set(spec) if isinstance(spec, Mapping) else set()
-        if keys not in ({"train"}, {"train", "data"}, {"wise_ft"}):
+        kind = keys - {"compare_with"}
+        if kind not in ({"train"}, {"train", "data"}, {"wise_ft"}):
             raise UserError(
-                f"recipes.{name} must hold train: {{...}} (and data: VARIANT if not full) or wise_ft: {{...}}"
+                f"recipes.{name} must hold train: {{...}} (and data: VARIANT if not full) or "
+                "wise_ft: {...}, and may hold compare_with: VARIANT"
             )
         if "train" in spec:
             train = {str(k).replace("-", "_"): v for k, v in (spec["train"] or {}).items()}
@@ -103,17 +111,22 @@ def parse_recipes(raw: Any, reserved: Collection[str]) -> list[Recipe]:
                 raise UserError(
                     f"recipes.{name} sets {fixed[0]!r}, which the grid fixes for every variant: remove it"
                 )
-            recipes.append(Recipe(name, train=train, data=str(spec.get("data", "full"))))
+            recipe = Recipe(name, train=train, data=str(spec.get("data", "full")))
         else:
             of, ratios, criterion = _wise_ft(name, spec["wise_ft"])
-            recipes.append(Recipe(name, wise_ft_of=of, ratios=ratios, criterion=criterion))
+            recipe = Recipe(name, wise_ft_of=of, ratios=ratios, criterion=criterion)
+        if "compare_with" in spec:
+            recipe = replace(recipe, compare_with=str(spec["compare_with"]))
+        recipes.append(recipe)
     return recipes
 
 
 def check_recipe_bases(recipes: Sequence[Recipe], data_variants: Sequence[str]) -> None:
-    """Each training recipe's data must be a data variant of the grid, and each wise-ft recipe must
-    name a trained variant listed before it (a data variant or a train recipe)."""
+    """Each training recipe's data must be a data variant of the grid, each wise-ft recipe must
+    name a trained variant listed before it (a data variant or a train recipe), and each
+    ``compare_with`` a variant listed before it."""
     trained = list(data_variants)
+    listed = list(data_variants)
     for recipe in recipes:
         if recipe.trains:
             if recipe.data not in data_variants:
@@ -123,8 +136,14 @@ def check_recipe_bases(recipes: Sequence[Recipe], data_variants: Sequence[str]) 
                     "starved needs train_fraction_by_language)"
                 )
             trained.append(recipe.name)
-        elif recipe.base not in trained:
+        elif recipe.wise_ft_of not in trained:
             raise UserError(
-                f"recipes.{recipe.name}.wise_ft.of names {recipe.base!r}: use a trained variant listed "
-                f"before it ({', '.join(trained)})"
+                f"recipes.{recipe.name}.wise_ft.of names {recipe.wise_ft_of!r}: use a trained variant "
+                f"listed before it ({', '.join(trained)})"
             )
+        if recipe.compare_with is not None and recipe.compare_with not in listed:
+            raise UserError(
+                f"recipes.{recipe.name}.compare_with names {recipe.compare_with!r}: use a variant "
+                f"listed before it ({', '.join(listed)})"
+            )
+        listed.append(recipe.name)

@@ -106,12 +106,12 @@ def _recipes_table(summary: Summary, experiment: ExperimentConfig) -> list[str]:
             changes = ", ".join(f"{key}={value}" for key, value in recipe.train.items())
             lines.append(
                 f"- **{recipe.name}**: the {recipe.data} data, trained with {changes}; "
-                f"compared with {recipe.data}."
+                f"compared with {recipe.base}."
             )
         else:
             ratios = ", ".join(f"{r:g}" for r in recipe.ratios)
             lines.append(
-                f"- **{recipe.name}**: WiSE-FT of {recipe.base}'s models with the zero-shot model, the "
+                f"- **{recipe.name}**: WiSE-FT of {recipe.wise_ft_of}'s models with the zero-shot model, the "
                 f"ratio (of {ratios}) chosen on the training's validation split by the {recipe.criterion} "
                 f"criterion, never on a test set; compared with {recipe.base}."
             )
