@@ -15,7 +15,7 @@ with that variant. A ``wise_ft`` recipe trains nothing: it interpolates the mode
 variant it names (``of``) with the zero-shot model, the ratio chosen on that training's
 validation split (:func:`hybridir.evaluation.interpolation.select_ratio`, never a test set), and
 is compared with that variant. Either kind may name another base for the recipe table with
-``compare_with`` (a trained variant listed before it), say 60 steps of 64 against 240 steps of
+``compare_with`` (a variant listed before it), say 60 steps of 64 against 240 steps of
 16, the same pairs.
 """
 
