@@ -128,3 +128,38 @@ def test_a_recipe_may_be_compared_with_another_variant() -> None:
     assert experiment.training_cell(cell).variant == "wide"  # merges wide's models, not long-wise's
     again = parse_experiment({**BASE, "recipes": experiment.to_dict()["recipes"]})
     assert again.recipes == experiment.recipes
+
+
+def test_a_training_recipe_may_add_sources_of_its_own(tmp_path: Path) -> None:
+    bitext = {"path": "ntrex-128", "languages": "ar,el"}
+    recipes = {
+        "long": {"train": {"max_steps": 8}, "data": "sources"},
+        "bitext": {"train": {"max_steps": 8}, "sources": [bitext, "zh:cmrc.json"], "compare_with": "long"},
+        "bitext-wise": {"wise_ft": {"of": "bitext"}},
+    }
+    experiment = parse_experiment({**BASE, "extra_sources": ["zh:cmrc.json"], "recipes": recipes})
+    assert experiment.data_variant("bitext") == "full"  # its data file is the direction's full data
+    data = tmp_path / "mlqa-r-full-1234.jsonl"
+    cells = {c.variant: c for c in experiment.cells() if c.seed == 1}
+    expected = [str(data), bitext, "zh:cmrc.json"]  # its sources in place of extra_sources
+    for variant in ("bitext", "bitext-wise"):
+        assert cell_train_config(experiment, cells[variant], data, tmp_path / variant).train == expected
+    long = cell_train_config(experiment, cells["long"], data, tmp_path / "l")
+    assert long.train == [str(data), "zh:cmrc.json"]
+    again = parse_experiment(
+        {**BASE, "extra_sources": ["zh:cmrc.json"], "recipes": experiment.to_dict()["recipes"]}
+    )
+    assert again.recipes == experiment.recipes
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"train": {}, "sources": "zh:cmrc.json"}, "must be a list of train sources"),
+        ({"train": {}, "sources": []}, "sources is empty"),
+        ({"train": {}, "sources": ["zh:cmrc.json"], "data": "full"}, "must hold train"),
+    ],
+)
+def test_bad_recipe_sources_are_one_line_errors(spec: dict, message: str) -> None:
+    with pytest.raises(UserError, match=message):
+        parse_experiment({**BASE, "recipes": {"x": spec}})

@@ -186,6 +186,14 @@ class ExperimentConfig:
             return variant
         return recipe.data if recipe.trains else self.data_variant(recipe.wise_ft_of)
 
+    def added_sources(self, variant: str) -> list[Any]:
+        """The train sources a training variant uses beside the direction's data file: its recipe's
+        ``sources``, else ``extra_sources`` for the sources data, else none."""
+        recipe = self.recipe(variant)
+        if recipe is not None and recipe.sources:
+            return list(recipe.sources)
+        return list(self.extra_sources) if self.data_variant(variant) == SOURCES else []
+
     def train_settings(self, variant: str) -> dict[str, Any]:
         """The shared ``train`` settings with a training recipe's overrides."""
         recipe = self.recipe(variant)
@@ -356,11 +364,10 @@ def cell_train_config(config: ExperimentConfig, cell: Cell, data_path: Path, out
     """The training settings of one cell: shared settings (with its recipe's) plus its data,
     strategy, alpha and seed. A wise-ft cell's training is that of :meth:`~ExperimentConfig.training_cell`."""
     cell = config.training_cell(cell)
+    added = config.added_sources(cell.variant)
     settings = {
         **config.train_settings(cell.variant),
-        "train": [str(data_path), *config.extra_sources]
-        if config.data_variant(cell.variant) == SOURCES
-        else str(data_path),
+        "train": [str(data_path), *added] if added else str(data_path),
         "languages": None,  # already applied when the grid wrote the data file
         "out": str(out),
         "sampling": cell.arm.sampling,

@@ -7,16 +7,18 @@ the same data with the same seeds and arms, so each piece of a recipe gets a pai
       lr-1e-4: {train: {learning_rate: 1.0e-4}}       # full, with these training settings
       lora: {train: {lora_r: 16, learning_rate: 2.0e-4}}
       sources-lr-1e-4: {train: {learning_rate: 1.0e-4}, data: sources}
+      bitext-11: {train: {}, sources: [{path: ntrex-128, languages: "ar,de,el,en"}]}
       wise-ft: {wise_ft: {of: full, ratios: [0, 0.25, 0.5, 0.75, 1]}}
 
 A ``train`` recipe overrides the shared ``train`` settings and trains on the data of ``data``
 (a data variant of the grid: ``full``, the default, ``sources`` or ``starved``), and is compared
-with that variant. A ``wise_ft`` recipe trains nothing: it interpolates the models of the
-variant it names (``of``) with the zero-shot model, the ratio chosen on that training's
-validation split (:func:`hybridir.evaluation.interpolation.select_ratio`, never a test set), and
-is compared with that variant. Either kind may name another base for the recipe table with
-``compare_with`` (a variant listed before it), say 60 steps of 64 against 240 steps of
-16, the same pairs.
+with that variant. With ``sources`` it trains on the direction's data plus those train sources
+instead of the grid's ``extra_sources``: another set of added data, measured as its own piece.
+A ``wise_ft`` recipe trains nothing: it interpolates the models of the variant it names
+(``of``) with the zero-shot model, the ratio chosen on that training's validation split
+(:func:`hybridir.evaluation.interpolation.select_ratio`, never a test set), and is compared with
+that variant. Either kind may name another base for the recipe table with ``compare_with`` (a
+variant listed before it), say 60 steps of 64 against 240 steps of 16, the same pairs.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Recipe:
     name: str
     train: Mapping[str, Any] = field(default_factory=dict)
     data: str = "full"  # the data variant a training recipe trains on (config.FULL by default)
+    sources: tuple[Any, ...] = ()  # train sources added to the direction's data, if not extra_sources
     compare_with: str | None = None  # the base in the recipe table, if not ``data`` or ``wise_ft_of``
     wise_ft_of: str | None = None  # the variant whose trained models are interpolated
     ratios: tuple[float, ...] = ()
@@ -55,6 +58,7 @@ class Recipe:
         entry: dict[str, Any]
         if self.trains:
             entry = {"train": dict(self.train), **({"data": self.data} if self.data != "full" else {})}
+            entry |= {"sources": list(self.sources)} if self.sources else {}
         else:
             wise_ft = {"of": self.wise_ft_of, "ratios": list(self.ratios), "criterion": self.criterion}
             entry = {"wise_ft": wise_ft}
@@ -82,6 +86,17 @@ def _wise_ft(name: str, raw: Any) -> tuple[str, tuple[float, ...], str]:
     return str(raw["of"]), tuple(parse_ratios(text)), criterion
 
 
+def _sources(name: str, spec: Mapping[str, Any]) -> tuple[Any, ...]:
+    sources = spec.get("sources", [])
+    if not isinstance(sources, list) or not all(isinstance(item, (str, Mapping)) for item in sources):
+        raise UserError(
+            f"recipes.{name}.sources must be a list of train sources ([LANG:]PATH or {{path: ...}})"
+        )
+    if "sources" in spec and not sources:
+        raise UserError(f"recipes.{name}.sources is empty: name the train sources to add, or remove it")
+    return tuple(dict(item) if isinstance(item, Mapping) else item for item in sources)
+
+
 def parse_recipes(raw: Any, reserved: Collection[str]) -> list[Recipe]:
     """Recipes from the YAML mapping, in file order; ``reserved``: the data variants' names.
 
@@ -99,10 +114,10 @@ def parse_recipes(raw: Any, reserved: Collection[str]) -> list[Recipe]:
             raise UserError(f"recipe name {name!r} is taken or not a folder-safe name: choose another")
         keys = set(spec) if isinstance(spec, Mapping) else set()
         kind = keys - {"compare_with"}
-        if kind not in ({"train"}, {"train", "data"}, {"wise_ft"}):
+        if kind not in ({"train"}, {"train", "data"}, {"train", "sources"}, {"wise_ft"}):
             raise UserError(
-                f"recipes.{name} must hold train: {{...}} (and data: VARIANT if not full) or "
-                "wise_ft: {...}, and may hold compare_with: VARIANT"
+                f"recipes.{name} must hold train: {{...}} (and data: VARIANT if not full, or "
+                "sources: [...]) or wise_ft: {...}, and may hold compare_with: VARIANT"
             )
         if "train" in spec:
             train = {str(k).replace("-", "_"): v for k, v in (spec["train"] or {}).items()}
@@ -111,7 +126,8 @@ def parse_recipes(raw: Any, reserved: Collection[str]) -> list[Recipe]:
                 raise UserError(
                     f"recipes.{name} sets {fixed[0]!r}, which the grid fixes for every variant: remove it"
                 )
-            recipe = Recipe(name, train=train, data=str(spec.get("data", "full")))
+            data = str(spec.get("data", "full"))
+            recipe = Recipe(name, train=train, data=data, sources=_sources(name, spec))
         else:
             of, ratios, criterion = _wise_ft(name, spec["wise_ft"])
             recipe = Recipe(name, wise_ft_of=of, ratios=ratios, criterion=criterion)

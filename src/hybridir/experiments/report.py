@@ -104,10 +104,10 @@ def _recipes_table(summary: Summary, experiment: ExperimentConfig) -> list[str]:
     for recipe in experiment.recipes:
         if recipe.trains:
             changes = ", ".join(f"{key}={value}" for key, value in recipe.train.items())
-            lines.append(
-                f"- **{recipe.name}**: the {recipe.data} data, trained with {changes}; "
-                f"compared with {recipe.base}."
-            )
+            data = f"the {recipe.data} data"
+            if recipe.sources:
+                data = "the direction's data plus " + ", ".join(f"`{item}`" for item in recipe.sources)
+            lines.append(f"- **{recipe.name}**: {data}, trained with {changes}; compared with {recipe.base}.")
         else:
             ratios = ", ".join(f"{r:g}" for r in recipe.ratios)
             lines.append(
