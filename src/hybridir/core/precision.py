@@ -3,13 +3,13 @@
 bf16 autocast (matrix products in bfloat16, reductions and normalisations in fp32) pays only
 where the hardware multiplies bf16 natively: CUDA GPUs of compute capability 8.0 or newer, and
 CPUs with AVX512_BF16 or AMX (recent AMD EPYC / Intel Xeon). Elsewhere PyTorch emulates it and
-fp32 is faster, so ``auto`` means bf16 exactly there. Measured on this project's 2-core EPYC
-(AVX512_BF16): see docs/performance.md.
+fp32 is faster, so ``auto`` means bf16 exactly there. Measured on a 2-core EPYC (AVX512_BF16)
+and a 2-core Xeon (AMX): see docs/performance.md.
 
 For encoding, ``auto`` means ``mixed``: bf16 autocast with the last :data:`FP32_TAIL_LAYERS`
-layers of the encoder in fp32. Plain bf16 moved 7 of XQuAD-R's 182 metric values by more than
-0.002 against fp32 (at most 0.0024); the two fp32 layers keep every metric within 0.002, for
-about 23% more encoding time than plain bf16 on the full benchmark.
+layers of the encoder in fp32. Plain bf16 moved 6-7 of XQuAD-R's 182 metric values by more than
+0.002 against fp32 (at most 0.0039); the two fp32 layers kept every metric within 0.002 on both
+CPUs, for 23% (EPYC) to 33% (Xeon) more end-to-end time than plain bf16 on the full benchmark.
 """
 
 from __future__ import annotations
