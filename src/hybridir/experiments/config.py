@@ -37,7 +37,7 @@ from hybridir.data.native_qa import NATIVE_SETS
 from hybridir.data.sources import LAREQA_BENCHMARKS
 from hybridir.errors import UserError
 from hybridir.experiments.directions import Direction, direction_to_dict, parse_directions
-from hybridir.experiments.recipes import Recipe, check_recipe_bases, parse_recipes
+from hybridir.experiments.recipes import Recipe, check_recipe_bases, check_train_sources, parse_recipes
 from hybridir.languages import split_language_list
 from hybridir.sampling.kinds import Strategy
 from hybridir.training.config import TrainConfig, build_config, read_yaml
@@ -252,10 +252,7 @@ class ExperimentConfig:
         for lang, fraction in self.train_fraction_by_language.items():
             if not 0.0 <= float(fraction) < 1.0:
                 raise UserError(f"train_fraction_by_language[{lang}] must be in [0, 1), got {fraction}")
-        if not isinstance(self.extra_sources, list) or not all(
-            isinstance(item, (str, dict)) for item in self.extra_sources
-        ):
-            raise UserError("extra_sources must be a list of train sources ([LANG:]PATH or {path: ...})")
+        check_train_sources(self.extra_sources, "extra_sources")
         if not 0.0 < self.eval.sample_fraction <= 1.0:
             raise UserError(f"eval sample_fraction must be in (0, 1], got {self.eval.sample_fraction}")
         if self.eval.precision not in {p.value for p in Precision}:

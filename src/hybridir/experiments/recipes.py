@@ -86,12 +86,16 @@ def _wise_ft(name: str, raw: Any) -> tuple[str, tuple[float, ...], str]:
     return str(raw["of"]), tuple(parse_ratios(text)), criterion
 
 
+def check_train_sources(value: Any, setting: str) -> None:
+    """One-line error unless ``value`` is a list of train sources (``extra_sources``, a recipe's
+    ``sources``)."""
+    if not isinstance(value, list) or not all(isinstance(item, (str, Mapping)) for item in value):
+        raise UserError(f"{setting} must be a list of train sources ([LANG:]PATH or {{path: ...}})")
+
+
 def _sources(name: str, spec: Mapping[str, Any]) -> tuple[Any, ...]:
     sources = spec.get("sources", [])
-    if not isinstance(sources, list) or not all(isinstance(item, (str, Mapping)) for item in sources):
-        raise UserError(
-            f"recipes.{name}.sources must be a list of train sources ([LANG:]PATH or {{path: ...}})"
-        )
+    check_train_sources(sources, f"recipes.{name}.sources")
     if "sources" in spec and not sources:
         raise UserError(f"recipes.{name}.sources is empty: name the train sources to add, or remove it")
     return tuple(dict(item) if isinstance(item, Mapping) else item for item in sources)
