@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from hybridir.encoding.cache import EmbeddingCache
-from hybridir.encoding.dense import DenseScorer
+from hybridir.encoding.dense import DenseScorer, token_length_order
 from hybridir.models.registry import load_scorer
 
 QUERIES = ["Who wrote Hamlet?", "谁写了哈姆雷特？"]
@@ -54,3 +54,20 @@ def test_cache_entry_changes_with_weights_and_texts(tmp_path: Path) -> None:
     (weights / "model.safetensors").write_bytes(b"v2, retrained")
     os.utime(weights / "model.safetensors", ns=(1, 1))
     assert _entry(weights).directory != entry.directory and _entry(weights).load() is None
+
+
+def test_batches_follow_token_count_and_vectors_keep_the_input_order() -> None:
+    scorer = load_scorer("multilingual-e5-small", show_progress=False, precision="fp32")
+    assert isinstance(scorer, DenseScorer)
+    model = scorer.model
+    # characters and tokens disagree: the Chinese sentence is shorter in characters, longer in tokens
+    texts = ["The sky is blue today.", "莎士比亚写了《哈姆雷特》。", "Hi", "Hamlet was written by William Shakespeare."]
+    tokens = [len(ids) for ids in model.tokenizer(texts)["input_ids"]]
+    assert len(texts[1]) < len(texts[0]) and tokens[1] > tokens[0]
+    order = token_length_order(model, texts)
+    assert [tokens[i] for i in order] == sorted(tokens, reverse=True)
+    scorer.batch_size = 2  # batches of two: the order decides which texts share a batch
+    vectors = scorer.encode(texts, "passage: ")
+    one_by_one = np.stack([model.encode("passage: " + text, normalize_embeddings=True) for text in texts])
+    np.testing.assert_allclose(vectors, one_by_one, atol=1e-5)
+    assert scorer.encode([], "passage: ").shape == (0, vectors.shape[1])

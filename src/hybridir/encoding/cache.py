@@ -2,8 +2,9 @@
 
 An entry lives in ``cache_dir()/embeddings/<sha1>/`` as ``queries.npy`` and ``candidates.npy``.
 The sha1 covers everything the vectors depend on: the model's identity, a fingerprint (relative
-path, size, mtime) of its weight and config files, the prompts, the max length, the caller's
-``cache_key`` and a digest of the texts. A model retrained into the same folder therefore
+path, size, mtime) of its weight and config files, the prompts, the max length, how the texts
+were batched (batching moves the vectors in their last bits), the caller's ``cache_key`` and a
+digest of the texts. A model retrained into the same folder therefore
 never hits a stale entry.
 """
 
@@ -59,6 +60,7 @@ class EmbeddingCache:
         weights: Path | None,
         prompts: tuple[str, str],
         max_length: int | None,
+        batches: str = "",
         cache_key: str,
         queries: Sequence[str],
         candidates: Sequence[str],
@@ -68,6 +70,7 @@ class EmbeddingCache:
             "weights": files_fingerprint(weights),
             "prompts": list(prompts),
             "max_length": max_length,
+            "batches": batches,
             "cache_key": cache_key,
             "queries": texts_digest(queries),
             "candidates": texts_digest(candidates),
