@@ -61,7 +61,12 @@ def test_batches_follow_token_count_and_vectors_keep_the_input_order() -> None:
     assert isinstance(scorer, DenseScorer)
     model = scorer.model
     # characters and tokens disagree: the Chinese sentence is shorter in characters, longer in tokens
-    texts = ["The sky is blue today.", "莎士比亚写了《哈姆雷特》。", "Hi", "Hamlet was written by William Shakespeare."]
+    texts = [
+        "The sky is blue today.",
+        "莎士比亚写了《哈姆雷特》。",
+        "Hi",
+        "Hamlet was written by William Shakespeare.",
+    ]
     tokens = [len(ids) for ids in model.tokenizer(texts)["input_ids"]]
     assert len(texts[1]) < len(texts[0]) and tokens[1] > tokens[0]
     order = token_length_order(model, texts)

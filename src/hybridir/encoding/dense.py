@@ -2,10 +2,11 @@
 
 Queries get the model's query prompt and candidates its passage prompt. Texts are batched by
 token count (:func:`token_length_order`) and each batch is encoded by
-``SentenceTransformer.encode``, under bf16 autocast when ``precision`` is bf16 or mixed (:mod:`hybridir.core.precision`; mixed, the default where the
-hardware does bf16 natively, keeps the last two layers in fp32 and every XQuAD-R metric within
-0.002 of fp32, see docs/performance.md); embeddings are cached on disk when the caller names a
-``cache_key`` (see :mod:`hybridir.encoding.cache`), keyed by the precision too.
+``SentenceTransformer.encode``, under bf16 autocast when ``precision`` is bf16 or mixed
+(:mod:`hybridir.core.precision`; mixed, the default where the hardware does bf16 natively, keeps
+the last two layers in fp32 and every XQuAD-R metric within 0.002 of fp32, see
+docs/performance.md); embeddings are cached on disk when the caller names a ``cache_key`` (see
+:mod:`hybridir.encoding.cache`), keyed by the precision and the batching too.
 """
 
 from __future__ import annotations
@@ -96,9 +97,10 @@ class DenseScorer:
             return np.zeros((0, self.model.get_embedding_dimension() or 0), dtype=np.float32)
         order = token_length_order(self.model, [prompt + text for text in texts])
         batches = []
-        with autocast(self.precision, self.model), tqdm(
-            total=len(texts), desc="Encoding", unit="text", disable=not self.show_progress
-        ) as progress:
+        with (
+            autocast(self.precision, self.model),
+            tqdm(total=len(texts), desc="Encoding", unit="text", disable=not self.show_progress) as progress,
+        ):
             for start in range(0, len(texts), self.batch_size):
                 rows = order[start : start + self.batch_size]
                 batches.append(
