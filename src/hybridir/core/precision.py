@@ -24,7 +24,7 @@ import torch
 from hybridir.core.settings import Choice
 
 _CPU_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
-FP32_TAIL_LAYERS = 2  # encoder layers that ``mixed`` runs in fp32, counted from the output
+FP32_TAIL_LAYERS = 6  # encoder layers that ``mixed`` runs in fp32, counted from the output
 
 
 class Precision(Choice):
