@@ -1,7 +1,7 @@
 """End-to-end `hybridir eval` timing and agreement, against fp32 and a bare SentenceTransformer.encode.
 
 In one process: the evaluation driver (load, encode, score every pool, metrics, reports) with an
-empty embedding cache at its default precision (``mixed``, bf16 autocast with the last two layers
+empty embedding cache at its default precision (``mixed``, bf16 autocast with the last six layers
 in fp32, where the CPU does bf16 natively), the same driver with ``--precision fp32`` (and with
 each precision of ``--also``), and a bare fp32 ``SentenceTransformer.encode`` of the same
 questions and candidates. Prints the end-to-end time (goal on all 11 XQuAD-R languages and 2

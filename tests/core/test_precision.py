@@ -9,6 +9,7 @@ from hybridir.core.precision import (
     Precision,
     autocast,
     cpu_has_native_bf16,
+    fp32_tail,
     layer_stack,
     resolve_precision,
 )
@@ -50,23 +51,25 @@ class _Stack(torch.nn.Module):
 
 
 def test_mixed_runs_the_last_layers_in_fp32_and_restores_them() -> None:
-    model = _Stack(depth=5)
+    tail = FP32_TAIL_LAYERS
+    depth = tail + 3
+    model = _Stack(depth=depth)
     assert layer_stack(model) == list(model.layers)
     with autocast(Precision.MIXED, model):
         model(torch.ones(1, 4))
-    tail = FP32_TAIL_LAYERS
-    assert model.dtypes == [torch.bfloat16] * (5 - tail) + [torch.float32] * tail
+    assert model.dtypes == [torch.bfloat16] * (depth - tail) + [torch.float32] * tail
     assert all("forward" not in vars(layer) for layer in model.layers)  # patched forwards removed
     model.dtypes.clear()
     with autocast(Precision.BF16, model):
         model(torch.ones(1, 4))
-    assert model.dtypes == [torch.bfloat16] * 5
+    assert model.dtypes == [torch.bfloat16] * depth
 
 
 def test_mixed_leaves_layers_with_bf16_weights_under_autocast() -> None:
     tail = FP32_TAIL_LAYERS
     model = _Stack(depth=tail + 1)
     model.layers[-1].to(torch.bfloat16)  # as a bf16 base under LoRA holds it
+    assert fp32_tail(model, tail) == list(model.layers[1:-1])  # what the encoding note counts
     with autocast(Precision.MIXED, model):
         model(torch.ones(1, 4))  # an fp32 input to bf16 weights would raise a dtype error
     assert model.dtypes == [torch.bfloat16] + [torch.float32] * (tail - 1) + [torch.bfloat16]

@@ -82,6 +82,13 @@ def _holds_fp32_weights(layer: torch.nn.Module) -> bool:
     return all(p.dtype == torch.float32 for p in layer.parameters() if p.is_floating_point())
 
 
+def fp32_tail(model: torch.nn.Module, count: int) -> list[torch.nn.Module]:
+    """Those of the last ``count`` layers of ``model`` that hold fp32 weights: the layers that
+    :func:`fp32_layers` runs in fp32 (a base model loaded in bf16 for LoRA has none)."""
+    tail = layer_stack(model)[-count:] if count > 0 else []
+    return [layer for layer in tail if _holds_fp32_weights(layer)]
+
+
 def _to_fp32(value: object) -> object:
     return value.float() if torch.is_tensor(value) and value.is_floating_point() else value
 
@@ -93,8 +100,7 @@ def fp32_layers(model: torch.nn.Module, count: int) -> Iterator[None]:
     A layer holding weights in another format (a base model loaded in bf16 for LoRA) stays under
     autocast: it has no fp32 weights to compute with.
     """
-    tail = layer_stack(model)[-count:] if count > 0 else []
-    layers = [layer for layer in tail if _holds_fp32_weights(layer)]
+    layers = fp32_tail(model, count)
     originals = [layer.forward for layer in layers]
 
     def outside_autocast(forward: Callable) -> Callable:

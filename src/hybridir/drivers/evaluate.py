@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hybridir.core.precision import Precision
+from hybridir.core.precision import FP32_TAIL_LAYERS, Precision
 from hybridir.core.settings import check_settings, coerce_choices, setting
 from hybridir.data.collection import collection_benchmark, read_collection
 from hybridir.data.context import ContextMode
@@ -57,8 +57,8 @@ class EvalConfig:
     show_progress: bool = setting(True, "progress bars", flag=False)
     precision: Precision = setting(
         Precision.AUTO,
-        "dense encoding precision (auto: mixed, bf16 autocast with the last two layers in fp32, where the"
-        " hardware does bf16 natively; else fp32)",
+        "dense encoding precision (auto: mixed, bf16 autocast with the last"
+        f" {FP32_TAIL_LAYERS} layers in fp32, where the hardware does bf16 natively; else fp32)",
     )
     corpus: str | None = setting(
         None, "MIRACL corpus: JSONL (docid, title, text) or a folder of <lang>.jsonl (default: the hub's)"

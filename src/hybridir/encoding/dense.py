@@ -4,7 +4,7 @@ Queries get the model's query prompt and candidates its passage prompt. Texts ar
 token count (:func:`token_length_order`) and each batch is encoded by
 ``SentenceTransformer.encode``, under bf16 autocast when ``precision`` is bf16 or mixed
 (:mod:`hybridir.core.precision`; mixed, the default where the hardware does bf16 natively, keeps
-the last two layers in fp32 and every XQuAD-R metric within 0.002 of fp32, see
+the last six layers in fp32 and every XQuAD-R metric within 0.002 of fp32, see
 docs/performance.md); embeddings are cached on disk when the caller names a ``cache_key`` (see
 :mod:`hybridir.encoding.cache`), keyed by the precision and the batching too.
 """
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from tqdm.auto import tqdm
 
-from hybridir.core.precision import FP32_TAIL_LAYERS, Precision, autocast
+from hybridir.core.precision import FP32_TAIL_LAYERS, Precision, autocast, fp32_tail
 from hybridir.encoding.cache import EmbeddingCache, encode_with_cache
 
 if TYPE_CHECKING:
@@ -81,9 +81,10 @@ class DenseScorer:
         if precision is Precision.BF16:
             self.notes.append("encoded under bf16 autocast (pass --precision fp32 for fp32 encoding)")
         elif precision is Precision.MIXED:
+            count = len(fp32_tail(model, FP32_TAIL_LAYERS))
+            tail = f"the last {count} layers in fp32" if count else "no layer in fp32 (no fp32 weights)"
             self.notes.append(
-                f"encoded under bf16 autocast, the last {FP32_TAIL_LAYERS} layers in fp32"
-                " (pass --precision fp32 for fp32 encoding)"
+                f"encoded under bf16 autocast, {tail} (pass --precision fp32 for fp32 encoding)"
             )
         self.timing: dict[str, float] = {}
         self.cache_hit = False
