@@ -9,13 +9,18 @@ encodes that pair's questions and pool with every path below, one after another 
 - fp32: ``SentenceTransformer.encode``, the reference;
 - bf16: the same under ``torch.autocast("cpu", dtype=torch.bfloat16)``;
 - bf16, last K layers fp32: the encoder's last K transformer layers run outside autocast
-  (``hybridir.core.precision.fp32_layers``; K = 2 is the evaluation default, ``mixed``);
+  (``hybridir.core.precision.fp32_layers``; ``mixed``, the evaluation default, is K =
+  ``FP32_TAIL_LAYERS``);
+- with ``--parts attention,ffn``: only the attention block (BERT's ``layer.attention``: the
+  projections, attention and its output with layer norm) or only the feed-forward block
+  (``layer.intermediate`` and ``layer.output``) of those K layers in fp32;
 - ONNX Runtime fp32 (only when ``onnxruntime`` and ``onnx`` are importable; they are not project
   dependencies): the transformer exported with ``torch.onnx.export``, all graph optimisations on.
 
 Usage (measure with nothing else running)::
 
-    HYBRIDIR_DATA=../shared/data python benchmarks/bf16_agreement.py [--pair zh,el] [--fp32-layers 1,2,6]
+    HYBRIDIR_DATA=../shared/data python benchmarks/bf16_agreement.py [--pair zh,el] [--fp32-layers 1,2,6] \
+        [--parts attention,ffn]
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import numpy as np
 import torch
 from sentence_transformers import SentenceTransformer
 
-from hybridir.core.precision import fp32_layers
+from hybridir.core.precision import fp32_modules, layer_stack
 from hybridir.data.lareqa import load_lareqa
 from hybridir.evaluation.metrics import average_precision, relevant_ranks
 from hybridir.models.registry import prompts_for, resolve_model_path
@@ -39,11 +44,23 @@ from hybridir.models.registry import prompts_for, resolve_model_path
 Encoder = Callable[[list[str]], np.ndarray]
 
 
-def torch_encoder(model: SentenceTransformer, bf16: bool, fp32_tail: int = 0) -> Encoder:
+PARTS = {
+    "layers": lambda layer: [layer],
+    "attention": lambda layer: [layer.attention],
+    "ffn": lambda layer: [layer.intermediate, layer.output],
+}
+
+
+def torch_encoder(
+    model: SentenceTransformer, bf16: bool, fp32_tail: int = 0, part: str = "layers"
+) -> Encoder:
+    modules = (
+        [m for layer in layer_stack(model)[-fp32_tail:] for m in PARTS[part](layer)] if fp32_tail else []
+    )
+
     def encode(texts: list[str]) -> np.ndarray:
         cast = torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
-        tail = fp32_layers(model, fp32_tail) if fp32_tail else contextlib.nullcontext()
-        with cast, tail:
+        with cast, fp32_modules(modules, "cpu"):
             return model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
 
     return encode
@@ -106,7 +123,11 @@ def main() -> None:
     parser.add_argument("--model", default="multilingual-e5-small")
     parser.add_argument("--pair", default="zh,el", help="question language,pool language")
     parser.add_argument("--fp32-layers", default="1,2,6", help="K values for 'bf16, last K layers fp32'")
+    parser.add_argument("--parts", default="", help="also only these blocks of the K layers: attention,ffn")
     args = parser.parse_args()
+    parts = [p for p in args.parts.split(",") if p]
+    if not set(parts) <= set(PARTS):
+        parser.error(f"--parts takes {', '.join(PARTS)}, got {args.parts!r}")
     query_language, pool_language = args.pair.split(",")
 
     benchmark = load_lareqa("xquad-r", languages=f"{query_language},{pool_language}")
@@ -126,6 +147,8 @@ def main() -> None:
         arms["bf16 (default)"] = torch_encoder(model, bf16=True)
         for count in (int(k) for k in args.fp32_layers.split(",") if k):
             arms[f"bf16, last {count} layers fp32"] = torch_encoder(model, bf16=True, fp32_tail=count)
+            for part in parts:
+                arms[f"bf16, last {count} layers' {part} fp32"] = torch_encoder(model, True, count, part)
         arms["ONNX Runtime fp32"] = onnx_encoder(model, Path(tmp))
         model.encode(questions[:128], batch_size=64, show_progress_bar=False)  # warm-up
         results = {}

@@ -7,9 +7,13 @@ each precision of ``--also``), and a bare fp32 ``SentenceTransformer.encode`` of
 questions and candidates. Prints the end-to-end time (goal on all 11 XQuAD-R languages and 2
 cores: <= 240 s), its ratio to the bare fp32 encode (goal <= 0.5), the largest difference of any
 mAP / recall in metrics.json from the fp32 run and how many differ by more than 0.002 (goal:
-none), the rank-distance difference, and scoring+metrics time / encode time (goal < 0.02). Usage::
+none), the rank-distance difference, and scoring+metrics time / encode time (goal < 0.02). It also
+counts the padded tokens of the batches, character-sorted (as ``SentenceTransformer.encode``
+sorts) against token-sorted (as ``hybridir.encoding.dense`` batches), and ``--tails`` times
+``mixed`` with other numbers of fp32 layers than the default. Usage::
 
-    HYBRIDIR_DATA=../shared/data python benchmarks/eval_speed.py [--languages en,de] [--also bf16]
+    HYBRIDIR_DATA=../shared/data python benchmarks/eval_speed.py [--languages en,de] [--also bf16] \
+        [--tails 2,4]
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ from pathlib import Path
 
 from sentence_transformers import SentenceTransformer
 
+import hybridir.core.precision
 from hybridir.core.paths import cache_dir
 from hybridir.data.lareqa import load_lareqa
 from hybridir.drivers.evaluate import EvalConfig, run_lareqa_eval
+from hybridir.encoding.dense import token_length_order
 from hybridir.models.registry import prompts_for, resolve_model_path
 
 
@@ -63,6 +69,33 @@ def _timed_eval(args: argparse.Namespace, tmp: str, precision: str) -> tuple[flo
     return time.perf_counter() - began, metrics
 
 
+def _timed_tail(args: argparse.Namespace, tmp: str, layers: int) -> tuple[float, dict]:
+    """``_timed_eval`` of ``mixed`` with ``layers`` fp32 layers instead of the default count."""
+    default = hybridir.core.precision.FP32_TAIL_LAYERS
+    hybridir.core.precision.FP32_TAIL_LAYERS = layers  # read by autocast() at each encode
+    try:
+        folder = Path(tmp) / f"tail{layers}"
+        folder.mkdir()
+        return _timed_eval(args, str(folder), "mixed")
+    finally:
+        hybridir.core.precision.FP32_TAIL_LAYERS = default
+
+
+def _padded_tokens(model: SentenceTransformer, texts: list[str], batch_size: int) -> tuple[int, int, int]:
+    """Real tokens, and padded tokens of batches sorted by characters and by token count."""
+    lengths = [
+        len(ids)
+        for ids in model.tokenizer(texts, truncation=True, max_length=model.max_seq_length)["input_ids"]
+    ]
+
+    def padded(order: list[int]) -> int:
+        batches = (order[start : start + batch_size] for start in range(0, len(order), batch_size))
+        return sum(max(lengths[i] for i in batch) * len(batch) for batch in batches)
+
+    by_characters = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    return sum(lengths), padded(by_characters), padded(list(token_length_order(model, texts)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="multilingual-e5-small")
@@ -70,15 +103,20 @@ def main() -> None:
     parser.add_argument("--languages", default=None, help="comma-separated subset (default: all)")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--also", default="", help="more precisions to time and compare, e.g. bf16")
+    parser.add_argument(
+        "--tails", default="", help="fp32 layer counts of mixed to time and compare, e.g. 2,4"
+    )
     args = parser.parse_args()
     also = [p for p in args.also.split(",") if p]
+    tails = [int(k) for k in args.tails.split(",") if k]
 
     path, notes = resolve_model_path(args.model)  # builds the offline model in the real cache once
     real_cache = os.environ.get("HYBRIDIR_CACHE")
     with tempfile.TemporaryDirectory() as tmp:
         total, metrics = _timed_eval(args, tmp, "auto")
         total_fp32, metrics_fp32 = _timed_eval(args, tmp, "fp32")
-        others = {precision: _timed_eval(args, tmp, precision) for precision in also}
+        others = {f"--precision {p}": _timed_eval(args, tmp, p) for p in also}
+        others |= {f"mixed, last {k} layers fp32": _timed_tail(args, tmp, k) for k in tails}
     if real_cache is None:
         os.environ.pop("HYBRIDIR_CACHE")
     else:
@@ -92,6 +130,14 @@ def main() -> None:
     model.encode([q.text for q in benchmark.questions], prompt=query_prompt or None, **options)
     model.encode(benchmark.candidate_texts("sentence"), prompt=passage_prompt or None, **options)
     bare = time.perf_counter() - began
+    padding = {
+        "questions": _padded_tokens(
+            model, [query_prompt + q.text for q in benchmark.questions], args.batch_size
+        ),
+        "candidates": _padded_tokens(
+            model, [passage_prompt + text for text in benchmark.candidate_texts("sentence")], args.batch_size
+        ),
+    }
 
     sections = ("monolingual", "crosslingual", "multilingual")
     reference = _numbers({key: metrics_fp32[key] for key in sections})
@@ -127,6 +173,11 @@ def main() -> None:
         "values above 0.002; goal: none)"
     )
     print(f"rank distance default / fp32:        {bias:.1f} / {bias_fp32:.1f}")
+    for name, (real, by_characters, by_tokens) in padding.items():
+        print(
+            f"padded tokens, {name}: {real} real; batches by characters {by_characters}, by tokens "
+            f"{by_tokens} ({by_characters / by_tokens:.2f}x)"
+        )
     result = {"end_to_end_s": total, "max_abs_metric_diff": diffs[worst], "worst": worst}
     result["above_0.002"] = above
     for precision, (seconds, run) in others.items():
@@ -134,7 +185,7 @@ def main() -> None:
         key = max(other, key=other.get)
         over = sum(value > 0.002 for value in other.values())
         print(
-            f"--precision {precision}: {seconds:.1f} s end to end, {seconds / bare:.3f} of the bare encode; "
+            f"{precision}: {seconds:.1f} s end to end, {seconds / bare:.3f} of the bare encode; "
             f"largest difference {other[key]:.4f} ({key}); {over} above 0.002"
         )
         result[precision] = {"end_to_end_s": seconds, "max_abs_metric_diff": other[key], "worst": key}

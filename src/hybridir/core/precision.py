@@ -7,9 +7,10 @@ fp32 is faster, so ``auto`` means bf16 exactly there. Measured on a 2-core EPYC 
 and a 2-core Xeon (AMX): see docs/performance.md.
 
 For encoding, ``auto`` means ``mixed``: bf16 autocast with the last :data:`FP32_TAIL_LAYERS`
-layers of the encoder in fp32. Plain bf16 moved 6-7 of XQuAD-R's 182 metric values by more than
-0.002 against fp32 (at most 0.0039); the two fp32 layers kept every metric within 0.002 on both
-CPUs, for 23% (EPYC) to 33% (Xeon) more end-to-end time than plain bf16 on the full benchmark.
+layers of the encoder in fp32. On the full XQuAD-R, plain bf16 moved 7 of its 182 metric values
+by more than 0.002 against fp32 (at most 0.0034); two or four fp32 layers still moved one to
+three (zh questions against the ru pool), six moved none (at most 0.0017), at 0.46 of a bare
+fp32 encode's time end to end on the 2-core Xeon (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -94,30 +95,36 @@ def _to_fp32(value: object) -> object:
 
 
 @contextlib.contextmanager
+def fp32_modules(modules: list[torch.nn.Module], device_type: str) -> Iterator[None]:
+    """Run ``modules`` outside autocast on ``device_type``, their float inputs cast to fp32."""
+    originals = [module.forward for module in modules]
+
+    def outside_autocast(forward: Callable) -> Callable:
+        def wrapped(*args, **kwargs):
+            with torch.autocast(device_type, enabled=False):
+                args = tuple(_to_fp32(a) for a in args)
+                return forward(*args, **{key: _to_fp32(value) for key, value in kwargs.items()})
+
+        return wrapped
+
+    for module, forward in zip(modules, originals, strict=True):
+        module.forward = outside_autocast(forward)
+    try:
+        yield
+    finally:
+        for module in modules:
+            del module.forward  # back to the class's forward
+
+
+@contextlib.contextmanager
 def fp32_layers(model: torch.nn.Module, count: int) -> Iterator[None]:
     """Run the last ``count`` layers of ``model`` outside autocast, their float inputs cast to fp32.
 
     A layer holding weights in another format (a base model loaded in bf16 for LoRA) stays under
     autocast: it has no fp32 weights to compute with.
     """
-    layers = fp32_tail(model, count)
-    originals = [layer.forward for layer in layers]
-
-    def outside_autocast(forward: Callable) -> Callable:
-        def wrapped(*args, **kwargs):
-            with torch.autocast(next(model.parameters()).device.type, enabled=False):
-                args = tuple(_to_fp32(a) for a in args)
-                return forward(*args, **{key: _to_fp32(value) for key, value in kwargs.items()})
-
-        return wrapped
-
-    for layer, forward in zip(layers, originals, strict=True):
-        layer.forward = outside_autocast(forward)
-    try:
+    with fp32_modules(fp32_tail(model, count), next(model.parameters()).device.type):
         yield
-    finally:
-        for layer in layers:
-            del layer.forward  # back to the class's forward
 
 
 @contextlib.contextmanager
