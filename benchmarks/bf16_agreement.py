@@ -144,7 +144,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         arms: dict[str, Encoder | None] = {"fp32": torch_encoder(model, bf16=False)}
-        arms["bf16 (default)"] = torch_encoder(model, bf16=True)
+        arms["bf16"] = torch_encoder(model, bf16=True)
         for count in (int(k) for k in args.fp32_layers.split(",") if k):
             arms[f"bf16, last {count} layers fp32"] = torch_encoder(model, bf16=True, fp32_tail=count)
             for part in parts:

@@ -8,9 +8,9 @@ and a 2-core Xeon (AMX): see docs/performance.md.
 
 For encoding, ``auto`` means ``mixed``: bf16 autocast with the last :data:`FP32_TAIL_LAYERS`
 layers of the encoder in fp32. On the full XQuAD-R, plain bf16 moved 7 of its 182 metric values
-by more than 0.002 against fp32 (at most 0.0034); two or four fp32 layers still moved one to
-three (zh questions against the ru pool), six moved none (at most 0.0017), at 0.46 of a bare
-fp32 encode's time end to end on the 2-core Xeon (docs/performance.md).
+by more than 0.002 against fp32 (at most 0.0034); two, three or four fp32 layers still moved
+three, one and two (zh questions against the ru pool), six moved none (at most 0.0017), at
+0.46-0.50 of a bare fp32 encode's time end to end on the 2-core Xeon (docs/performance.md).
 """
 
 from __future__ import annotations
